@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon: start-up in order (configuration, sinks, BPF programs), then a
+ * libev loop that reads the ring buffer, renders each record once and hands
+ * it to every sink, and handles signals and the periodic loss report.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "config.h"
+#include "container.h"
+#include "daemon.h"
+#include "loader.h"
+#include "log.h"
+#include "record.h"
+#include "sink.h"
+
+struct daemon {
+	struct config *config;
+	struct sink_set *sinks;
+	struct loader *loader;
+	struct container_table *containers;
+	struct json_buf json;
+	uint64_t sequence;
+	int64_t boot_to_realtime_ns;
+	uint64_t lost_reported[ENCLAVE_HOOK_MAX];
+	uint64_t invalid_records;
+	bool running;			/* start-up finished */
+	struct ev_loop *loop;
+	ev_io ringbuf_watcher;
+	ev_signal sigint_watcher;
+	ev_signal sigterm_watcher;
+	ev_signal sighup_watcher;
+	ev_timer stats_timer;
+};
+
+static int64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Kernel records carry CLOCK_BOOTTIME; this offset, refreshed with every
+ * loss report, turns it into wall-clock time and follows clock changes. */
+static void update_clock_offset(struct daemon *d)
+{
+	d->boot_to_realtime_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+}
+
+static void emit(struct daemon *d, const struct enclave_event *event)
+{
+	sink_set_write(d->sinks, event);
+}
+
+static void report_invalid(struct daemon *d, size_t size)
+{
+	d->invalid_records++;
+	/* Log the first and then every 1000th, so a flood cannot fill the log. */
+	if (d->invalid_records % 1000 == 1)
+		log_msg(LOG_WARNING,
+			"ringbuf: dropped invalid record of %zu bytes (%llu so far); the BPF object and enclaved may be out of step",
+			size, (unsigned long long)d->invalid_records);
+}
+
+/* Copy a kernel string field, which need not be NUL-terminated. */
+static void copy_kernel_string(char *dst, const char *src, size_t size)
+{
+	size_t len = strnlen(src, size - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+static const struct container_meta *container_for(struct daemon *d, int type,
+						  const void *data)
+{
+	const struct enclave_rec_container *start = data;
+	const struct enclave_proc *proc = &start->proc;
+	char cgroup_name[ENCLAVE_CGROUP_NAME_LEN];
+	char runtime[ENCLAVE_COMM_LEN];
+
+	if (type != ENCLAVE_REC_CONTAINER_START)
+		return container_table_lookup(d->containers, proc->cgroup_id);
+
+	copy_kernel_string(cgroup_name, start->cgroup_name, sizeof(cgroup_name));
+	copy_kernel_string(runtime, start->runtime, sizeof(runtime));
+	return container_table_add(d->containers, proc->cgroup_id, cgroup_name, runtime);
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct container_meta *meta;
+	struct record_context rc;
+	struct enclave_event event;
+	int type = record_validate(data, size);
+
+	if (type < 0) {
+		report_invalid(d, size);
+		return 0;
+	}
+
+	/* Every record type has struct enclave_proc right after the header. */
+	meta = container_for(d, type, data);
+	rc.sequence = ++d->sequence;
+	rc.boot_to_realtime_ns = d->boot_to_realtime_ns;
+	rc.container = meta ? &meta->view : NULL;
+	if (record_render(data, size, &rc, &d->json, &event) == 0)
+		emit(d, &event);
+	else
+		log_msg(LOG_WARNING, "ringbuf: failed to render record %llu: out of memory",
+			(unsigned long long)rc.sequence);
+
+	if (type == ENCLAVE_REC_CONTAINER_STOP)
+		container_table_remove(d->containers,
+				       ((const struct enclave_rec_container *)data)->proc.cgroup_id);
+	return 0;
+}
+
+/* Report records that the kernel could not queue since the last report. */
+static void report_lost(struct daemon *d)
+{
+	struct record_lost lost = {0};
+	struct record_context rc = {0};
+	struct enclave_event event;
+	uint64_t delta = 0;
+
+	if (loader_read_lost(d->loader, lost.total) != 0)
+		return;
+	for (unsigned int hook = 0; hook < ENCLAVE_HOOK_MAX; hook++) {
+		lost.delta[hook] = lost.total[hook] - d->lost_reported[hook];
+		delta += lost.delta[hook];
+	}
+	if (delta == 0)
+		return;
+
+	memcpy(d->lost_reported, lost.total, sizeof(lost.total));
+	log_msg(LOG_WARNING,
+		"ringbuf: %llu records lost because the ring buffer was full; raise ringbuf_size",
+		(unsigned long long)delta);
+	rc.sequence = ++d->sequence;
+	if (record_render_lost(&lost, &rc, clock_ns(CLOCK_REALTIME), &d->json, &event) == 0)
+		emit(d, &event);
+}
+
+static void on_ringbuf(struct ev_loop *loop, ev_io *watcher, int revents)
+{
+	struct daemon *d = watcher->data;
+	int n = loader_consume(d->loader);
+
+	if (n < 0)
+		log_msg(LOG_WARNING, "ringbuf: failed to consume records: %s", strerror(-n));
+	sink_set_flush(d->sinks);
+}
+
+static void on_stats(struct ev_loop *loop, ev_timer *watcher, int revents)
+{
+	struct daemon *d = watcher->data;
+
+	update_clock_offset(d);
+	report_lost(d);
+	sink_set_flush(d->sinks);
+}
+
+static void on_stop_signal(struct ev_loop *loop, ev_signal *watcher, int revents)
+{
+	log_msg(LOG_NOTICE, "daemon: received %s, stopping", strsignal(watcher->signum));
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_sighup(struct ev_loop *loop, ev_signal *watcher, int revents)
+{
+	struct daemon *d = watcher->data;
+
+	log_msg(LOG_NOTICE, "daemon: received SIGHUP, reopening sink outputs");
+	sink_set_flush(d->sinks);
+	sink_set_reopen(d->sinks);
+}
+
+static void watch_signal(struct daemon *d, ev_signal *watcher,
+			 void (*cb)(struct ev_loop *, ev_signal *, int), int signum)
+{
+	ev_signal_init(watcher, cb, signum);
+	watcher->data = d;
+	ev_signal_start(d->loop, watcher);
+}
+
+static int run_loop(struct daemon *d)
+{
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	if (!d->loop) {
+		log_msg(LOG_ERR, "daemon: failed to create the event loop");
+		return -ENOMEM;
+	}
+
+	ev_io_init(&d->ringbuf_watcher, on_ringbuf, loader_epoll_fd(d->loader), EV_READ);
+	d->ringbuf_watcher.data = d;
+	ev_io_start(d->loop, &d->ringbuf_watcher);
+
+	ev_timer_init(&d->stats_timer, on_stats, d->config->stats_interval,
+		      d->config->stats_interval);
+	d->stats_timer.data = d;
+	ev_timer_start(d->loop, &d->stats_timer);
+
+	watch_signal(d, &d->sigint_watcher, on_stop_signal, SIGINT);
+	watch_signal(d, &d->sigterm_watcher, on_stop_signal, SIGTERM);
+	watch_signal(d, &d->sighup_watcher, on_sighup, SIGHUP);
+
+	d->running = true;
+	log_msg(LOG_NOTICE, "daemon: running with configuration '%s'", d->config->path);
+	ev_run(d->loop, 0);
+	return 0;
+}
+
+/* Detach first so that nothing new arrives, then deliver what is queued. */
+static void shut_down(struct daemon *d)
+{
+	if (d->loader) {
+		loader_detach(d->loader);
+		loader_consume(d->loader);
+		report_lost(d);
+	}
+	loader_stop(d->loader);
+	sink_set_close(d->sinks);
+	container_table_free(d->containers);
+	json_buf_free(&d->json);
+	if (d->running)
+		log_msg(LOG_NOTICE, "daemon: stopped after %llu records",
+			(unsigned long long)d->sequence);
+	config_free(d->config);
+}
+
+static int start(struct daemon *d, const char *config_path)
+{
+	char err[1024];
+	int ret;
+
+	ret = config_load(config_path, &d->config, err, sizeof(err));
+	if (ret) {
+		log_msg(LOG_ERR, "%s", err);
+		return ret;
+	}
+	log_set_max_priority(d->config->log_priority);
+
+	if (geteuid() != 0) {
+		log_msg(LOG_ERR, "daemon: must run as root to load BPF LSM programs");
+		return -EPERM;
+	}
+
+	ret = container_table_new("/sys/fs/cgroup", &d->containers);
+	if (ret)
+		return ret;
+	ret = sink_set_open(d->config, &d->sinks);
+	if (ret)
+		return ret;
+	update_clock_offset(d);
+	return loader_start(d->config, handle_record, d, &d->loader);
+}
+
+/* Run enclaved until SIGINT or SIGTERM. Start-up errors are reported on
+ * stderr before the daemon detaches, so that the exit status tells them. */
+int daemon_run(const char *config_path, bool foreground)
+{
+	struct daemon d = {0};
+	int ret;
+
+	log_open(true, LOG_NOTICE);
+	signal(SIGPIPE, SIG_IGN);
+	json_buf_init(&d.json);
+
+	ret = start(&d, config_path);
+	if (ret)
+		goto out;
+
+	if (!foreground) {
+		if (daemon(0, 0) != 0) {
+			ret = -errno;
+			log_msg(LOG_ERR, "daemon: failed to detach: %s", strerror(-ret));
+			goto out;
+		}
+		log_open(false, d.config->log_priority);
+	}
+	ret = run_loop(&d);
+out:
+	shut_down(&d);
+	return ret;
+}

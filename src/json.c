@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+#define JSON_MIN_CAP		256
+/* Maximum output length for one input byte: "\u00XX" or "\ufffd". */
+#define JSON_MAX_ESCAPE_LEN	6
+
+static const char json_hex_digits[] = "0123456789abcdef";
+
+void json_buf_init(struct json_buf *buf)
+{
+	memset(buf, 0, sizeof(*buf));
+}
+
+/* Empty the buffer and clear the error, keeping the memory for reuse. */
+void json_buf_reset(struct json_buf *buf)
+{
+	buf->len = 0;
+	buf->depth = 0;
+	buf->nonempty = 0;
+	buf->failed = false;
+	if (buf->data)
+		buf->data[0] = '\0';
+}
+
+/* Release the memory and leave BUF empty, as after json_buf_init(). */
+void json_buf_free(struct json_buf *buf)
+{
+	if (!buf)
+		return;
+
+	free(buf->data);
+	json_buf_init(buf);
+}
+
+bool json_buf_failed(const struct json_buf *buf)
+{
+	return buf->failed;
+}
+
+/* Make room for EXTRA more bytes and the NUL, or set the sticky error. */
+static bool json_reserve(struct json_buf *buf, size_t extra)
+{
+	size_t need;
+	size_t cap;
+	char *data;
+
+	if (buf->failed)
+		return false;
+	if (extra > SIZE_MAX - 1 - buf->len)
+		goto fail;
+
+	need = buf->len + extra + 1;
+	if (need <= buf->cap)
+		return true;
+
+	cap = buf->cap ? buf->cap : JSON_MIN_CAP;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+
+	data = realloc(buf->data, cap);
+	if (!data)
+		goto fail;
+	buf->data = data;
+	buf->cap = cap;
+	return true;
+
+fail:
+	buf->failed = true;
+	return false;
+}
+
+/* Append LEN bytes that json_reserve() made room for, and the NUL. */
+static void json_append(struct json_buf *buf, const char *text, size_t len)
+{
+	memcpy(buf->data + buf->len, text, len);
+	buf->len += len;
+	buf->data[buf->len] = '\0';
+}
+
+/*
+ * Return the length of the well-formed UTF-8 sequence of 2 to 4 bytes that
+ * starts at S, or 0 if there is none. The ranges are those of RFC 3629,
+ * section 4, which exclude overlong forms, surrogates (U+D800..U+DFFF) and
+ * code points above U+10FFFF.
+ */
+static size_t json_utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char lead = s[0];
+	unsigned char low = 0x80;
+	unsigned char high = 0xbf;
+	size_t len;
+	size_t i;
+
+	if (lead >= 0xc2 && lead <= 0xdf)
+		len = 2;
+	else if (lead >= 0xe0 && lead <= 0xef)
+		len = 3;
+	else if (lead >= 0xf0 && lead <= 0xf4)
+		len = 4;
+	else
+		return 0;
+
+	/* The second byte is the one that rules out the forbidden ranges. */
+	if (lead == 0xe0)
+		low = 0xa0;
+	else if (lead == 0xed)
+		high = 0x9f;
+	else if (lead == 0xf0)
+		low = 0x90;
+	else if (lead == 0xf4)
+		high = 0x8f;
+
+	if (avail < len || s[1] < low || s[1] > high)
+		return 0;
+	for (i = 2; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	return len;
+}
+
+/* Write the escape of an ASCII byte that cannot appear raw in a string. */
+static char *json_escape_ascii(char *out, unsigned char byte)
+{
+	static const char short_escapes[] = {
+		['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r',
+		['\t'] = 't', ['"'] = '"', ['\\'] = '\\',
+	};
+
+	*out++ = '\\';
+	if (byte < sizeof(short_escapes) && short_escapes[byte]) {
+		*out++ = short_escapes[byte];
+		return out;
+	}
+
+	memcpy(out, "u00", 3);
+	out += 3;
+	*out++ = json_hex_digits[byte >> 4];
+	*out++ = json_hex_digits[byte & 0xf];
+	return out;
+}
+
+/* Return whether the 3-byte sequence at S is U+2028 or U+2029. */
+static bool json_is_line_separator(const unsigned char *s)
+{
+	return s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9);
+}
+
+/*
+ * Write LEN bytes of S as a quoted JSON string into room that the caller
+ * reserved. Returns true if any byte was not well-formed UTF-8 and was
+ * replaced by "\ufffd".
+ */
+static bool json_write_string(struct json_buf *buf, const unsigned char *s,
+			      size_t len)
+{
+	char *out = buf->data + buf->len;
+	bool lossy = false;
+	size_t i = 0;
+
+	*out++ = '"';
+	while (i < len) {
+		unsigned char byte = s[i];
+		size_t seq_len;
+
+		if (byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\') {
+			*out++ = (char)byte;
+			i++;
+			continue;
+		}
+		if (byte < 0x80) {
+			out = json_escape_ascii(out, byte);
+			i++;
+			continue;
+		}
+
+		seq_len = json_utf8_len(s + i, len - i);
+		if (seq_len == 0) {
+			memcpy(out, "\\ufffd", 6);
+			out += 6;
+			lossy = true;
+			i++;
+			continue;
+		}
+
+		/* JavaScript before ES2019 reads these two as line breaks. */
+		if (seq_len == 3 && json_is_line_separator(s + i)) {
+			memcpy(out, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			out += 6;
+		} else {
+			memcpy(out, s + i, seq_len);
+			out += seq_len;
+		}
+		i += seq_len;
+	}
+	*out++ = '"';
+	*out = '\0';
+	buf->len = (size_t)(out - buf->data);
+	return lossy;
+}
+
+/* Reserve room for LEN escaped bytes and write them as a string. */
+static bool json_put_escaped(struct json_buf *buf, const void *s, size_t len)
+{
+	if (len > (SIZE_MAX - 2) / JSON_MAX_ESCAPE_LEN) {
+		buf->failed = true;
+		return false;
+	}
+	if (!json_reserve(buf, len * JSON_MAX_ESCAPE_LEN + 2))
+		return false;
+	return json_write_string(buf, s, len);
+}
+
+/* Write the comma, if one is due, and the key of a member. */
+static bool json_member_begin(struct json_buf *buf, const char *key)
+{
+	uint32_t bit;
+
+	if (buf->failed)
+		return false;
+	if (buf->depth == 0 || !key) {
+		buf->failed = true;
+		return false;
+	}
+
+	bit = UINT32_C(1) << (buf->depth - 1);
+	if (buf->nonempty & bit) {
+		if (!json_reserve(buf, 1))
+			return false;
+		json_append(buf, ",", 1);
+	}
+	buf->nonempty |= bit;
+
+	json_put_escaped(buf, key, strlen(key));
+	if (!json_reserve(buf, 1))
+		return false;
+	json_append(buf, ":", 1);
+	return true;
+}
+
+/*
+ * Open an object: the top-level one when KEY is NULL, which must be the
+ * first thing written after init or reset, otherwise a member named KEY.
+ */
+void json_object_begin(struct json_buf *buf, const char *key)
+{
+	if (buf->failed)
+		return;
+
+	if (!key) {
+		if (buf->len != 0 || buf->depth != 0) {
+			buf->failed = true;
+			return;
+		}
+	} else if (!json_member_begin(buf, key)) {
+		return;
+	}
+
+	if (buf->depth >= JSON_MAX_DEPTH) {
+		buf->failed = true;
+		return;
+	}
+	if (!json_reserve(buf, 1))
+		return;
+	json_append(buf, "{", 1);
+	buf->depth++;
+	buf->nonempty &= ~(UINT32_C(1) << (buf->depth - 1));
+}
+
+void json_object_end(struct json_buf *buf)
+{
+	if (buf->failed)
+		return;
+	if (buf->depth == 0) {
+		buf->failed = true;
+		return;
+	}
+	if (!json_reserve(buf, 1))
+		return;
+	json_append(buf, "}", 1);
+	buf->depth--;
+}
+
+/* Append VALUE in decimal, with a minus sign when NEGATIVE. */
+static void json_put_number(struct json_buf *buf, const char *key,
+			    uint64_t value, bool negative)
+{
+	char digits[21];
+	size_t pos = sizeof(digits);
+
+	if (!json_member_begin(buf, key))
+		return;
+
+	do {
+		digits[--pos] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	if (negative)
+		digits[--pos] = '-';
+
+	if (!json_reserve(buf, sizeof(digits) - pos))
+		return;
+	json_append(buf, digits + pos, sizeof(digits) - pos);
+}
+
+void json_put_u64(struct json_buf *buf, const char *key, uint64_t value)
+{
+	json_put_number(buf, key, value, false);
+}
+
+void json_put_i64(struct json_buf *buf, const char *key, int64_t value)
+{
+	/* Negate in unsigned arithmetic so that INT64_MIN does not overflow. */
+	if (value < 0)
+		json_put_number(buf, key, UINT64_C(0) - (uint64_t)value, true);
+	else
+		json_put_number(buf, key, (uint64_t)value, false);
+}
+
+void json_put_bool(struct json_buf *buf, const char *key, bool value)
+{
+	const char *text = value ? "true" : "false";
+	size_t len = strlen(text);
+
+	if (!json_member_begin(buf, key) || !json_reserve(buf, len))
+		return;
+	json_append(buf, text, len);
+}
+
+/* Write LEN bytes as a string of lowercase hex digits, two per byte. */
+void json_put_hex(struct json_buf *buf, const char *key, const void *bytes,
+		  size_t len)
+{
+	const unsigned char *in = bytes;
+	char *out;
+	size_t i;
+
+	if (!json_member_begin(buf, key))
+		return;
+	if (len > (SIZE_MAX - 2) / 2) {
+		buf->failed = true;
+		return;
+	}
+	if (!json_reserve(buf, len * 2 + 2))
+		return;
+
+	out = buf->data + buf->len;
+	*out++ = '"';
+	for (i = 0; i < len; i++) {
+		*out++ = json_hex_digits[in[i] >> 4];
+		*out++ = json_hex_digits[in[i] & 0xf];
+	}
+	*out++ = '"';
+	*out = '\0';
+	buf->len = (size_t)(out - buf->data);
+}
+
+/*
+ * Write exactly LEN bytes of VALUE as a string member, NUL bytes included.
+ * Returns true ("lossy") when some bytes were not well-formed UTF-8 and were
+ * replaced by U+FFFD, so the caller can record the raw bytes elsewhere, for
+ * example with json_put_hex(). Returns false otherwise and on error.
+ */
+bool json_put_string(struct json_buf *buf, const char *key, const char *value,
+		     size_t len)
+{
+	if (!json_member_begin(buf, key))
+		return false;
+	return json_put_escaped(buf, value, len);
+}
