@@ -4,9 +4,9 @@
  *
  * A container is a cgroup v2 subtree. It is registered in the containers map
  * when a container runtime's init execs the entrypoint, before the entrypoint
- * runs its first instruction, and every hook finds the container of the
- * current task by its cgroup id or the id of an ancestor. A task whose
- * cgroup has no registered ancestor is a host task and is never denied.
+ * runs its first instruction. Every hook finds the container of the current
+ * task by its cgroup id or the id of an ancestor. A task whose cgroup has no
+ * registered ancestor is a host task and is never denied.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -87,14 +87,28 @@ static __always_inline void *reserve(__u32 size, __u16 type, __u32 hook)
 	return hdr;
 }
 
-/* Return the container of the current task: its own cgroup or the nearest
- * registered ancestor, so that sub-cgroups made inside a container count. */
+static __always_inline bool in_host_mount_ns(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) == host_mnt_ns;
+}
+
+/*
+ * Return the container of the current task: its own cgroup or the nearest
+ * registered ancestor, so that sub-cgroups made inside a container count.
+ * A task in the host's mount namespace is never in a container, even in a
+ * container's cgroup: that happens when a runtime runs a container without
+ * a cgroup of its own (podman --cgroups=disabled), whose cgroup host
+ * processes then share.
+ */
 static __always_inline struct enclave_container *current_container(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct enclave_container *container;
 	__u64 id = bpf_get_current_cgroup_id();
 	int level;
+
+	if (in_host_mount_ns(task))
+		return NULL;
 
 	container = bpf_map_lookup_elem(&containers, &id);
 	if (container)
@@ -169,12 +183,10 @@ static __always_inline int decide(struct enclave_container *container,
 static __always_inline bool is_runtime_init(struct task_struct *task)
 {
 	struct enclave_runtime_key key = {};
-	__u64 mnt_ns;
 
 	/* A PID namespace test would miss --pid=host containers; every OCI
 	 * container has a mount namespace of its own. */
-	mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	if (mnt_ns == host_mnt_ns)
+	if (in_host_mount_ns(task))
 		return false;
 
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
@@ -201,25 +213,22 @@ static __always_inline void emit_container_start(struct enclave_container *conta
 }
 
 /*
- * Register the container whose runtime init is exec'ing the entrypoint. If
- * the container cannot be registered (the map is full), the exec fails with
- * EPERM: a container that enclave cannot track does not start.
+ * Register the container whose runtime init is exec'ing the entrypoint.
+ * Returns 1 when it did, 0 when the task starts no container, and -EPERM
+ * when the containers map is full: a container that enclave cannot track
+ * does not start.
  */
-SEC("lsm/bprm_check_security")
-int BPF_PROG(lsm_bprm_check_security, struct linux_binprm *bprm, int ret)
+static __always_inline int register_container(struct task_struct *task)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct enclave_container container = {};
 	struct enclave_settings *config;
 	__u32 zero = 0;
 	__u64 id;
 	long err;
 
-	if (ret)
-		return ret;
-	if (!is_runtime_init(task) || current_container())
+	if (!is_runtime_init(task))
 		return 0;
-	/* The root cgroup holds host processes; it is never a container. */
+	/* The root cgroup contains host processes, so it is never a container. */
 	if (BPF_CORE_READ(task, cgroups, dfl_cgrp, level) < 1)
 		return 0;
 
@@ -234,12 +243,50 @@ int BPF_PROG(lsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 
 	err = bpf_map_update_elem(&containers, &id, &container, BPF_NOEXIST);
 	if (err == -EEXIST)	/* another init of this container won the race */
-		return 0;
+		return 1;
 	if (err) {
 		container.mode = ENCLAVE_MODE_ENFORCE;
 		return decide(&container, ENCLAVE_HOOK_BPRM_CHECK, 0, true);
 	}
 	emit_container_start(&container, task);
+	return 1;
+}
+
+/*
+ * Note the file being exec'd, resolved by bpf_d_path() as /proc/PID/exe
+ * would show it; for a script, the last call names its interpreter. The
+ * path becomes the task's executable when the exec commits.
+ */
+static __always_inline void note_exec_file(struct task_struct *task,
+					   struct linux_binprm *bprm)
+{
+	struct enclave_task *info;
+	struct path *path;
+
+	info = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!info)
+		return;
+	path = (struct path *)&bprm->file->f_path;
+	if (bpf_d_path(path, info->exe_pending, sizeof(info->exe_pending)) < 0)
+		bpf_probe_read_kernel_str(info->exe_pending, sizeof(info->exe_pending),
+					  bprm->filename);
+}
+
+/* Registers new containers and notes what container tasks exec. */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(lsm_bprm_check_security, struct linux_binprm *bprm, int ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	int registered;
+
+	if (ret)
+		return ret;
+	if (!current_container()) {
+		registered = register_container(task);
+		if (registered <= 0)
+			return registered;
+	}
+	note_exec_file(task, bprm);
 	return 0;
 }
 
@@ -270,8 +317,12 @@ int BPF_PROG(tp_sched_process_exec, struct task_struct *task, pid_t old_pid,
 		return 0;
 
 	info = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (info)
+	if (info && info->exe_pending[0]) {
+		__builtin_memcpy(info->exe, info->exe_pending, sizeof(info->exe));
+		info->exe_pending[0] = '\0';
+	} else if (info) {
 		bpf_probe_read_kernel_str(info->exe, sizeof(info->exe), bprm->filename);
+	}
 
 	rec = reserve(sizeof(*rec), ENCLAVE_REC_PROCESS_EXEC, ENCLAVE_HOOK_NONE);
 	if (!rec)

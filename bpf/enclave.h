@@ -74,9 +74,12 @@ struct enclave_settings {
 	__u8 pad[6];
 };
 
-/* Per-task storage: the executable of a container process. */
+/* Per-task storage of a container process. */
 struct enclave_task {
-	char exe[ENCLAVE_EXE_LEN];	/* as passed to execve(2), inherited on fork */
+	/* The executable as /proc/PID/exe shows it, relative to the task's
+	 * root; inherited on fork. */
+	char exe[ENCLAVE_EXE_LEN];
+	char exe_pending[ENCLAVE_EXE_LEN];	/* of an exec not yet committed */
 };
 
 struct enclave_hdr {

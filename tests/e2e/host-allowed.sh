@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Host processes are never denied and never recorded, even while a
+# container runs and even when a host process is named like a container
+# runtime, sits in a cgroup of its own or is moved into a container's cgroup.
+set -eu
+
+. "$ENCLAVE_SRCDIR/tests/e2e/lib.sh"
+guest_setup
+. "$ENCLAVE_SRCDIR/tests/e2e/daemon.sh"
+trap 'enclaved_kill; e2e_cleanup' EXIT
+
+enclaved_start
+make_bundle "$WORK/bundle" busy sleep 1000
+oci_start runc busy
+wait_record '.event.action == "container_start" and .container.id == "busy"' > /dev/null ||
+	fail "no container_start record for the running container"
+
+# host_dmesg WHAT COMMAND...: COMMAND runs dmesg on the host and succeeds.
+host_dmesg() {
+	what=$1
+	shift
+	out=$("$@" 2>&1) || fail "$what: dmesg on the host failed: $out"
+	[ -n "$out" ] || fail "$what: dmesg on the host printed nothing"
+}
+
+host_dmesg "host shell" dmesg
+sh -c 'echo $$ > "$1"; exec dmesg' sh "$WORK/plain.pid" > /dev/null ||
+	fail "host shell: dmesg failed"
+plain=$(cat "$WORK/plain.pid")
+
+# Host processes whose comm is a runtime's exec dmesg: they are in the
+# host's mount namespace, so they start no container.
+named=
+for comm in crun 'runc:[2:INIT]'; do
+	printf '#!/bin/sh\necho $$ > "%s/named.pid"\nexec dmesg\n' "$WORK" > "$WORK/$comm"
+	chmod 0755 "$WORK/$comm"
+	host_dmesg "process named $comm" "$WORK/$comm"
+	named="$named $(cat "$WORK/named.pid")"
+done
+
+# A host process in a cgroup of its own is still a host process.
+mkdir /sys/fs/cgroup/enclave-host-test
+host_dmesg "process in its own cgroup" sh -c \
+	"echo \$\$ > /sys/fs/cgroup/enclave-host-test/cgroup.procs; echo \$\$ > '$WORK/cg.pid'; exec dmesg"
+grouped=$(cat "$WORK/cg.pid")
+
+# A host process moved into the running container's cgroup is still a host
+# process: it is in the host's mount namespace.
+busy_cgroup=$(cgroup_dir_of "$(container_pid runc busy)")
+host_dmesg "process in a container's cgroup" sh -c \
+	"echo \$\$ > '$busy_cgroup/cgroup.procs'; echo \$\$ > '$WORK/moved.pid'; exec dmesg"
+moved=$(cat "$WORK/moved.pid")
+
+oci_stop runc busy
+enclaved_stop
+for pid in $plain $named $grouped $moved; do
+	count=$(records ".process.pid == $pid" | wc -l)
+	[ "$count" -eq 0 ] || fail "host PID $pid has $count records: $(records ".process.pid == $pid")"
+done
+denies=$(records '.event.action == "deny"' | wc -l)
+[ "$denies" -eq 0 ] || fail "$denies deny records while only host processes ran dmesg"
+starts=$(records '.event.action == "container_start"' | wc -l)
+[ "$starts" -eq 1 ] || fail "$starts container_start records, expected 1 (busy)"
+rmdir /sys/fs/cgroup/enclave-host-test 2> /dev/null || true
+echo "PASS: host processes ran dmesg undisturbed and unrecorded"
