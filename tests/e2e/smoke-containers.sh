@@ -41,13 +41,14 @@ fail_with_output() {
 
 # Check that a process started with EXEC-COMMAND... (an exec into a running
 # container) runs in the container's cgroup CGROUP. LABEL names the runtime.
+# The exec'd "sleep 999" differs from the containers' init, "sleep 1000".
 check_exec_cgroup() {
 	exec_label=$1
 	exec_cgroup=$2
 	shift 2
-	"$@" sleep 1000 >"$E2E_DIR/exec-output" 2>&1 &
+	"$@" sleep 999 >"$E2E_DIR/exec-output" 2>&1 &
 	exec_job=$!
-	exec_pid=$(wait_for_cgroup_process "$exec_cgroup" "sleep 1000") ||
+	exec_pid=$(wait_for_cgroup_process "$exec_cgroup" "sleep 999") ||
 		fail "$exec_label: the process started by exec is not in the container cgroup '$exec_cgroup': $(cat "$E2E_DIR/exec-output")"
 	note "$exec_label: exec'd process $exec_pid runs in the container cgroup"
 	kill "$exec_pid"
