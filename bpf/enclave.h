@@ -28,7 +28,7 @@ enum enclave_record_type {
 
 /* Hooks, also the index of the per-CPU reserve-failure counters. */
 enum enclave_hook {
-	ENCLAVE_HOOK_NONE		= 0,	/* process and container events */
+	ENCLAVE_HOOK_NONE		= 0,	/* process and container events ("lifecycle") */
 	ENCLAVE_HOOK_SYSLOG		= 1,
 	ENCLAVE_HOOK_BPRM_CHECK		= 2,	/* a container that could not be tracked */
 	ENCLAVE_HOOK_MAX		= 3,

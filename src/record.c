@@ -34,7 +34,7 @@ struct record_writer {
 };
 
 static const char *const hook_names[ENCLAVE_HOOK_MAX] = {
-	[ENCLAVE_HOOK_NONE] = "none",
+	[ENCLAVE_HOOK_NONE] = "lifecycle",	/* container and process events */
 	[ENCLAVE_HOOK_SYSLOG] = "syslog",
 	[ENCLAVE_HOOK_BPRM_CHECK] = "bprm_check_security",
 };

@@ -13,13 +13,17 @@ ENCLAVED_LOG="$WORK/enclaved.log"
 ENCLAVED_PID=
 
 # Start enclaved with the JSON sink writing to $EVENTS; extra configuration
-# lines for [policy] come as arguments. Waits until the programs are attached.
+# lines for [policy] come as arguments, and ENCLAVED_DAEMON_CONFIG may hold
+# one for [daemon]. Waits until the programs are attached.
 enclaved_start() {
 	{
 		echo "[daemon]"
 		echo "log_level = info"
 		echo "sink_dir = $ENCLAVE_SINK_DIR"
 		echo "stats_interval = 1"
+		if [ -n "${ENCLAVED_DAEMON_CONFIG:-}" ]; then
+			echo "$ENCLAVED_DAEMON_CONFIG"
+		fi
 		echo "[policy]"
 		for _ed_line in "$@"; do
 			echo "$_ed_line"

@@ -355,7 +355,7 @@ static void test_lost_report(void)
 	CHECK_EQ_INT(get_int(root, "enclave.lost.count"), 7);
 	CHECK_EQ_INT(get_int(root, "enclave.lost.total"), 13);
 	CHECK_EQ_INT(get_int(root, "enclave.lost.syslog.count"), 2);
-	CHECK_EQ_INT(get_int(root, "enclave.lost.none.total"), 10);
+	CHECK_EQ_INT(get_int(root, "enclave.lost.lifecycle.total"), 10);
 	CHECK_EQ_INT(get_int(root, "enclave.lost.bprm_check_security.total"), 1);
 	json_object_put(root);
 	json_buf_free(&buf);
