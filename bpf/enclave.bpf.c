@@ -67,8 +67,9 @@ static __always_inline void count_lost(__u32 hook)
 {
 	__u64 *count = bpf_map_lookup_elem(&lost, &hook);
 
+	/* Programs on one CPU can preempt each other, so the add is atomic. */
 	if (count)
-		*count += 1;
+		__sync_fetch_and_add(count, 1);
 }
 
 /* Reserve a record and fill its header; a full buffer is counted. */
@@ -80,6 +81,9 @@ static __always_inline void *reserve(__u32 size, __u16 type, __u32 hook)
 		count_lost(hook);
 		return NULL;
 	}
+	/* Ring buffer memory holds earlier records: clear padding and the
+	 * tails of strings so that no record carries another's bytes. */
+	__builtin_memset(hdr, 0, size);
 	hdr->type = type;
 	hdr->size = size;
 	hdr->cpu = bpf_get_smp_processor_id();
@@ -151,7 +155,7 @@ static __always_inline void fill_proc(struct enclave_proc *proc, __u64 cgroup_id
  * before the record is reserved, so a full ring buffer never changes it.
  */
 static __always_inline int decide(struct enclave_container *container,
-				  __u32 hook, __u64 arg, bool deny)
+				  __u32 hook, __s64 arg, bool deny)
 {
 	struct enclave_rec_decision *rec;
 	__u8 verdict = ENCLAVE_VERDICT_ALLOW;
@@ -212,6 +216,25 @@ static __always_inline void emit_container_start(struct enclave_container *conta
 	bpf_ringbuf_submit(rec, 0);
 }
 
+/* Record that a container starts untracked, so that it is not silent. */
+static __always_inline void report_untracked(struct task_struct *task, __u64 cgroup_id)
+{
+	struct enclave_container container = {
+		.cgroup_id = cgroup_id,
+		.mode = ENCLAVE_MODE_AUDIT,
+	};
+	struct enclave_rec_decision *rec;
+
+	rec = reserve(sizeof(*rec), ENCLAVE_REC_DECISION, ENCLAVE_HOOK_BPRM_CHECK);
+	if (!rec)
+		return;
+	fill_proc(&rec->proc, container.cgroup_id);
+	rec->hook = ENCLAVE_HOOK_BPRM_CHECK;
+	rec->verdict = ENCLAVE_VERDICT_UNTRACKED;
+	rec->mode = container.mode;
+	bpf_ringbuf_submit(rec, 0);
+}
+
 /*
  * Register the container whose runtime init is exec'ing the entrypoint.
  * Returns 1 when it did, 0 when the task starts no container, and -EPERM
@@ -232,8 +255,16 @@ static __always_inline int register_container(struct task_struct *task)
 	if (BPF_CORE_READ(task, cgroups, dfl_cgrp, level) < 1)
 		return 0;
 
-	config = bpf_map_lookup_elem(&settings, &zero);
+	/* A runtime that made no cgroup for the container (podman
+	 * --cgroups=disabled, or a cgroupsPath naming the caller's own cgroup)
+	 * leaves it in a cgroup that its parent, a host process, shares. */
 	id = bpf_get_current_cgroup_id();
+	if (BPF_CORE_READ(task, real_parent, cgroups, dfl_cgrp, kn, id) == id) {
+		report_untracked(task, id);
+		return 0;
+	}
+
+	config = bpf_map_lookup_elem(&settings, &zero);
 	container.cgroup_id = id;
 	container.start_ns = bpf_ktime_get_boot_ns();
 	container.init_tgid = bpf_get_current_pid_tgid() >> 32;
@@ -394,12 +425,47 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	return 0;
 }
 
+/*
+ * A cgroup created below a container's belongs to that container, however
+ * deep: its entry is a copy of its parent's, so a lookup never needs to
+ * walk up. If the map is full, the lookup's walk over ancestors is what
+ * still finds the container, up to ENCLAVE_MAX_CGROUP_DEPTH levels.
+ */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(tp_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	__u64 parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
+	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	struct enclave_container *container;
+
+	container = bpf_map_lookup_elem(&containers, &parent_id);
+	if (!container)
+		return 0;
+	if (bpf_map_update_elem(&containers, &id, container, BPF_NOEXIST))
+		count_lost(ENCLAVE_HOOK_NONE);
+	return 0;
+}
+
 /* A removed cgroup can hold no task, so its entry goes with it. */
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(tp_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
 	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	struct enclave_container *container;
+	struct enclave_rec_cgroup *rec;
+	__u64 container_id;
 
+	container = bpf_map_lookup_elem(&containers, &id);
+	if (!container)
+		return 0;
+	container_id = container->cgroup_id;
 	bpf_map_delete_elem(&containers, &id);
+
+	rec = reserve(sizeof(*rec), ENCLAVE_REC_CGROUP_REMOVED, ENCLAVE_HOOK_NONE);
+	if (!rec)
+		return 0;
+	rec->cgroup_id = id;
+	rec->container_id = container_id;
+	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }

@@ -23,7 +23,9 @@ enum enclave_record_type {
 	ENCLAVE_REC_PROCESS_EXEC	= 3,
 	ENCLAVE_REC_PROCESS_EXIT	= 4,
 	ENCLAVE_REC_DECISION		= 5,
-	ENCLAVE_REC_TYPE_MAX		= 6,
+	/* A registered cgroup was removed; for enclaved only, never a sink. */
+	ENCLAVE_REC_CGROUP_REMOVED	= 6,
+	ENCLAVE_REC_TYPE_MAX		= 7,
 };
 
 /* Hooks, also the index of the per-CPU reserve-failure counters. */
@@ -49,11 +51,15 @@ enum enclave_verdict {
 	ENCLAVE_VERDICT_ALLOW		= 0,
 	ENCLAVE_VERDICT_DENY		= 1,
 	ENCLAVE_VERDICT_AUDIT		= 2,	/* would deny, allowed in audit mode */
+	/* A runtime init that shares its parent's cgroup execs an entrypoint:
+	 * the container has no cgroup of its own, so it cannot be tracked. */
+	ENCLAVE_VERDICT_UNTRACKED	= 3,
 };
 
-/* Value of the containers map, keyed by the container's cgroup id. */
+/* Value of the containers map, keyed by the id of the container's cgroup
+ * or of a cgroup created below it. */
 struct enclave_container {
-	__u64 cgroup_id;
+	__u64 cgroup_id;		/* the container's own cgroup */
 	__u64 start_ns;			/* CLOCK_BOOTTIME */
 	__u32 init_tgid;		/* the runtime init that exec'd the entrypoint */
 	__u8 level;			/* enum enclave_level */
@@ -128,13 +134,19 @@ struct enclave_rec_exit {
 struct enclave_rec_decision {
 	struct enclave_hdr hdr;
 	struct enclave_proc proc;
-	__u64 arg;			/* syslog: the SYSLOG_ACTION_* type */
+	__s64 arg;			/* syslog: the SYSLOG_ACTION_* type */
 	__s32 error;			/* errno returned to the task, 0 when allowed */
 	__u16 hook;			/* enum enclave_hook */
 	__u8 verdict;			/* enum enclave_verdict */
 	__u8 level;
 	__u8 mode;
 	__u8 pad[7];
+};
+
+struct enclave_rec_cgroup {
+	struct enclave_hdr hdr;
+	__u64 cgroup_id;		/* of the removed cgroup */
+	__u64 container_id;		/* cgroup id of its container */
 };
 
 #endif /* ENCLAVE_H */

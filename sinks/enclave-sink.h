@@ -59,9 +59,10 @@ struct enclave_sink_ops {
 	uint32_t struct_size;		/* sizeof(struct enclave_sink_ops) */
 	const char *name;
 
-	/* Validate the options and open the output. open logs every failure
-	 * itself through config->log: a rejected option as "file:line:
-	 * problem" with -EINVAL, anything else naming the sink and object. */
+	/* Validate the options and open the output. config and everything it
+	 * points to are valid only during the call: copy what is needed later.
+	 * open logs every failure through config->log, a rejected option as
+	 * "file:line: problem" with -EINVAL. */
 	int (*open)(const struct enclave_sink_config *config, void **state);
 	int (*write)(void *state, const struct enclave_event *event);
 	int (*flush)(void *state);

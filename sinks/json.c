@@ -21,13 +21,16 @@
 #define JSON_SINK_BUFFER (64 * 1024)
 
 struct json_sink {
-	const struct enclave_sink_config *config;
+	/* Copied from the configuration, which lives only during open. */
+	void (*log)(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	char *instance;
 	char *path;
 	mode_t mode;
 	int fd;
 	char *buffer;
 	size_t used;
 	size_t buffered_records;
+	bool partial_line;		/* a failed write left a line unfinished */
 };
 
 static int parse_mode(const struct enclave_sink_config *config,
@@ -40,6 +43,11 @@ static int parse_mode(const struct enclave_sink_config *config,
 	value = strtoul(option->value, &end, 8);
 	if (errno || *end || end == option->value || value > 0666) {
 		config->log(LOG_ERR, "%s:%u: invalid mode '%s' for sink '%s': expected octal 0000..0666",
+			    option->file, option->line, option->value, config->instance);
+		return -EINVAL;
+	}
+	if (value & 0002) {
+		config->log(LOG_ERR, "%s:%u: mode '%s' for sink '%s' lets anyone forge records: drop the write bit for others",
 			    option->file, option->line, option->value, config->instance);
 		return -EINVAL;
 	}
@@ -61,8 +69,11 @@ static int parse_options(struct json_sink *sink, const struct enclave_sink_confi
 			}
 			free(sink->path);
 			sink->path = strdup(option->value);
-			if (!sink->path)
+			if (!sink->path) {
+				config->log(LOG_ERR, "json: sink '%s': out of memory",
+					    config->instance);
 				return -ENOMEM;
+			}
 		} else if (strcmp(option->key, "mode") == 0) {
 			if (parse_mode(config, option, &sink->mode))
 				return -EINVAL;
@@ -73,30 +84,40 @@ static int parse_options(struct json_sink *sink, const struct enclave_sink_confi
 		}
 	}
 	if (!sink->path) {
-		config->log(LOG_ERR, "sink '%s': option 'path' is required", config->instance);
+		config->log(LOG_ERR, "json: sink '%s': option 'path' is required", config->instance);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Open the file for appending; symbolic links are not followed, because a
- * root daemon must not be turned into writing somewhere else. */
+/*
+ * Open the file for appending. Symbolic links are not followed, because a
+ * root daemon must not be turned into writing somewhere else, and only a
+ * regular file is accepted: a FIFO or a device could block the daemon.
+ */
 static int open_file(const struct json_sink *sink)
 {
-	int fd = open(sink->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		      sink->mode);
-	int err;
+	struct stat st;
+	int fd, err;
 
+	fd = open(sink->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		  sink->mode);
 	if (fd < 0) {
 		err = -errno;
-		sink->config->log(LOG_ERR, "json: failed to open '%s': %s", sink->path,
-				  strerror(-err));
+		sink->log(LOG_ERR, "json: sink '%s': failed to open '%s': %s", sink->instance,
+			  sink->path, strerror(-err));
 		return err;
 	}
-	if (fchmod(fd, sink->mode) != 0) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sink->log(LOG_ERR, "json: sink '%s': '%s' is not a regular file", sink->instance,
+			  sink->path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (fcntl(fd, F_SETFL, O_APPEND) != 0 || fchmod(fd, sink->mode) != 0) {
 		err = -errno;
-		sink->config->log(LOG_ERR, "json: failed to set mode %04o on '%s': %s",
-				  (unsigned int)sink->mode, sink->path, strerror(-err));
+		sink->log(LOG_ERR, "json: sink '%s': failed to set up '%s': %s", sink->instance,
+			  sink->path, strerror(-err));
 		close(fd);
 		return err;
 	}
@@ -110,20 +131,24 @@ static int json_sink_open(const struct enclave_sink_config *config, void **state
 	struct json_sink *sink = calloc(1, sizeof(*sink));
 	int err;
 
-	if (!sink)
+	if (!sink) {
+		config->log(LOG_ERR, "json: sink '%s': out of memory", config->instance);
 		return -ENOMEM;
-	sink->config = config;
+	}
+	sink->log = config->log;
 	sink->mode = 0640;
 	sink->fd = -1;
+	sink->instance = strdup(config->instance);
+	sink->buffer = malloc(JSON_SINK_BUFFER);
+	if (!sink->instance || !sink->buffer) {
+		config->log(LOG_ERR, "json: sink '%s': out of memory", config->instance);
+		err = -ENOMEM;
+		goto fail;
+	}
 
 	err = parse_options(sink, config);
 	if (err)
 		goto fail;
-	sink->buffer = malloc(JSON_SINK_BUFFER);
-	if (!sink->buffer) {
-		err = -ENOMEM;
-		goto fail;
-	}
 	sink->fd = open_file(sink);
 	if (sink->fd < 0) {
 		err = sink->fd;
@@ -136,34 +161,53 @@ fail:
 	return err;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+/* Write everything; on failure, *written tells how much got out. */
+static int write_all(int fd, const char *data, size_t len, size_t *written)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
+	*written = 0;
+	while (*written < len) {
+		ssize_t n = write(fd, data + *written, len - *written);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		data += n;
-		len -= (size_t)n;
+		*written += (size_t)n;
 	}
 	return 0;
 }
 
-/* Write the buffer out. On failure the buffered records are dropped, so
- * that a full disk cannot grow the daemon, and the loss is logged. */
+/*
+ * Write the buffer out. On failure the buffered records are dropped, so
+ * that a full disk cannot grow the daemon, and the loss is logged. A line
+ * cut short by the failure is ended before the next write, so that the
+ * records after it still parse.
+ */
 static int json_sink_flush(void *state)
 {
 	struct json_sink *sink = state;
+	size_t written;
 	int err;
 
 	if (sink->used == 0)
 		return 0;
-	err = write_all(sink->fd, sink->buffer, sink->used);
-	if (err)
-		sink->config->log(LOG_WARNING, "json: failed to write %zu records to '%s': %s; they are dropped",
-				  sink->buffered_records, sink->path, strerror(-err));
+	if (sink->partial_line) {
+		err = write_all(sink->fd, "\n", 1, &written);
+		if (err)
+			goto fail;
+		sink->partial_line = false;
+	}
+	err = write_all(sink->fd, sink->buffer, sink->used, &written);
+	if (err) {
+		sink->partial_line = written > 0;
+		goto fail;
+	}
+	sink->used = 0;
+	sink->buffered_records = 0;
+	return 0;
+fail:
+	sink->log(LOG_WARNING, "json: sink '%s': failed to write %zu records to '%s': %s; they are dropped",
+		  sink->instance, sink->buffered_records, sink->path, strerror(-err));
 	sink->used = 0;
 	sink->buffered_records = 0;
 	return err;
@@ -180,9 +224,15 @@ static int json_sink_write(void *state, const struct enclave_event *event)
 		if (err)
 			return err;
 	}
+	/* A record larger than the buffer goes through it in two steps. */
 	if (need > JSON_SINK_BUFFER) {
-		err = write_all(sink->fd, event->json, event->json_len);
-		return err ? err : write_all(sink->fd, "\n", 1);
+		size_t written;
+
+		err = write_all(sink->fd, event->json, event->json_len, &written);
+		if (!err)
+			err = write_all(sink->fd, "\n", 1, &written);
+		sink->partial_line = err != 0;
+		return err;
 	}
 	memcpy(sink->buffer + sink->used, event->json, event->json_len);
 	sink->buffer[sink->used + event->json_len] = '\n';
@@ -218,6 +268,7 @@ static void json_sink_close(void *state)
 	}
 	free(sink->buffer);
 	free(sink->path);
+	free(sink->instance);
 	free(sink);
 }
 

@@ -87,9 +87,12 @@ static bool podman_name_from(const char *list, const char *id, char *name, size_
 	for (size_t i = 0; i < n && !found; i++) {
 		json_object *entry = json_object_array_get_idx(root, i);
 		json_object *cid, *names, *first;
+		const char *entry_id;
 
-		if (!json_object_object_get_ex(entry, "id", &cid) ||
-		    strcmp(json_object_get_string(cid), id) != 0)
+		if (!json_object_object_get_ex(entry, "id", &cid))
+			continue;
+		entry_id = json_object_get_string(cid);
+		if (!entry_id || strcmp(entry_id, id) != 0)
 			continue;
 		if (!json_object_object_get_ex(entry, "names", &names) ||
 		    !json_object_is_type(names, json_type_array))
@@ -224,9 +227,11 @@ const struct container_meta *container_table_lookup(struct container_table *tabl
 		return *slot;
 	err = cgroup_name_by_id(table, cgroup_id, cgroup_name, sizeof(cgroup_name));
 	if (err) {
+		/* Remember the failure until the cgroup goes, so that every
+		 * record of this container does not retry the system calls. */
 		log_msg(LOG_DEBUG, "container: failed to resolve cgroup %llu: %s",
 			(unsigned long long)cgroup_id, strerror(-err));
-		return NULL;
+		cgroup_name[0] = '\0';
 	}
 	return container_table_add(table, cgroup_id, cgroup_name, "");
 }

@@ -92,12 +92,37 @@ static const struct container_meta *container_for(struct daemon *d, int type,
 	char cgroup_name[ENCLAVE_CGROUP_NAME_LEN];
 	char runtime[ENCLAVE_COMM_LEN];
 
+	/* An untracked container's cgroup is a host cgroup: no metadata. */
+	if (type == ENCLAVE_REC_DECISION &&
+	    ((const struct enclave_rec_decision *)data)->verdict == ENCLAVE_VERDICT_UNTRACKED)
+		return NULL;
 	if (type != ENCLAVE_REC_CONTAINER_START)
 		return container_table_lookup(d->containers, proc->cgroup_id);
 
 	copy_kernel_string(cgroup_name, start->cgroup_name, sizeof(cgroup_name));
 	copy_kernel_string(runtime, start->runtime, sizeof(runtime));
 	return container_table_add(d->containers, proc->cgroup_id, cgroup_name, runtime);
+}
+
+/* Drop the metadata of a container when its cgroup goes: records of its
+ * last processes may follow container_stop, which the entrypoint's exit
+ * triggers. */
+static void forget_cgroup(struct daemon *d, const struct enclave_rec_cgroup *rec)
+{
+	if (rec->cgroup_id == rec->container_id)
+		container_table_remove(d->containers, rec->container_id);
+}
+
+static void warn_untracked(const struct enclave_rec_decision *rec)
+{
+	char comm[LOG_ESCAPE_SIZE(ENCLAVE_COMM_LEN)];
+
+	if (rec->verdict != ENCLAVE_VERDICT_UNTRACKED)
+		return;
+	log_escape(comm, sizeof(comm), rec->proc.comm, strnlen(rec->proc.comm, ENCLAVE_COMM_LEN));
+	log_msg(LOG_WARNING,
+		"container: runtime '%s' (PID %u) started a container in the cgroup of its parent, so enclaved cannot tell it from host processes and does not enforce it; give the container a cgroup of its own",
+		comm, rec->proc.pid);
 }
 
 static int handle_record(void *ctx, void *data, size_t size)
@@ -113,7 +138,12 @@ static int handle_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 
-	/* Every record type has struct enclave_proc right after the header. */
+	if (type == ENCLAVE_REC_CGROUP_REMOVED) {
+		forget_cgroup(d, data);
+		return 0;
+	}
+
+	/* Every other record type has struct enclave_proc after the header. */
 	meta = container_for(d, type, data);
 	rc.sequence = ++d->sequence;
 	rc.boot_to_realtime_ns = d->boot_to_realtime_ns;
@@ -124,9 +154,8 @@ static int handle_record(void *ctx, void *data, size_t size)
 		log_msg(LOG_WARNING, "ringbuf: failed to render record %llu: out of memory",
 			(unsigned long long)rc.sequence);
 
-	if (type == ENCLAVE_REC_CONTAINER_STOP)
-		container_table_remove(d->containers,
-				       ((const struct enclave_rec_container *)data)->proc.cgroup_id);
+	if (type == ENCLAVE_REC_DECISION)
+		warn_untracked(data);
 	return 0;
 }
 
@@ -256,7 +285,7 @@ static int start(struct daemon *d, const char *config_path)
 	log_set_max_priority(d->config->log_priority);
 
 	if (geteuid() != 0) {
-		log_msg(LOG_ERR, "daemon: must run as root to load BPF LSM programs");
+		log_msg(LOG_ERR, "daemon: must run as root: loading BPF LSM programs needs CAP_BPF and CAP_SYS_ADMIN, and enclaved trusts only root-owned configuration and modules");
 		return -EPERM;
 	}
 

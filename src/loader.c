@@ -37,8 +37,10 @@ static char last_program[64];
 
 static int print_libbpf(enum libbpf_print_level level, const char *format, va_list args)
 {
+	static bool in_verifier_log;
 	char line[1024];
 	const char *name;
+	int priority;
 	size_t len;
 
 	vsnprintf(line, sizeof(line), format, args);
@@ -55,7 +57,14 @@ static int print_libbpf(enum libbpf_print_level level, const char *format, va_li
 		memcpy(last_program, name, len);
 		last_program[len] = '\0';
 	}
-	log_msg(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, "libbpf: %s", line);
+	/* Warnings (CO-RE relocations, attach failures) show at the default
+	 * level; the verifier log between its markers only at debug. */
+	if (strstr(line, "-- BEGIN PROG LOAD LOG --"))
+		in_verifier_log = true;
+	priority = level == LIBBPF_WARN && !in_verifier_log ? LOG_WARNING : LOG_DEBUG;
+	if (strstr(line, "-- END PROG LOAD LOG --"))
+		in_verifier_log = false;
+	log_msg(priority, "libbpf: %s", line);
 	return 0;
 }
 
@@ -133,7 +142,7 @@ static int host_mount_namespace(__u64 *inode)
 		*inode = st.st_ino;
 		return 0;
 	}
-	log_msg(LOG_INFO, "bpf: failed to stat '/proc/1/ns/mnt': %s; using enclaved's own mount namespace as the host's",
+	log_msg(LOG_WARNING, "bpf: failed to stat '/proc/1/ns/mnt': %s; taking enclaved's own mount namespace as the host's, which is wrong if enclaved runs in a private one (systemd's PrivateTmp=, ProtectSystem= or ProtectProc=invisible)",
 		strerror(errno));
 	if (stat("/proc/self/ns/mnt", &st) == 0) {
 		*inode = st.st_ino;
@@ -184,8 +193,11 @@ static int attach_all(struct loader *loader)
 	bpf_object__for_each_program(prog, loader->skel->obj) {
 		struct bpf_link *link;
 
-		if (loader->n_links == LOADER_MAX_LINKS)
+		if (loader->n_links == LOADER_MAX_LINKS) {
+			log_msg(LOG_ERR, "bpf: failed to attach program '%s': more than %d programs",
+				bpf_program__name(prog), LOADER_MAX_LINKS);
 			return -E2BIG;
+		}
 		link = bpf_program__attach(prog);
 		if (!link) {
 			int err = -errno;

@@ -19,6 +19,7 @@ _Static_assert(sizeof(struct enclave_rec_container) == 464, "container record la
 _Static_assert(sizeof(struct enclave_rec_exec) == 320, "exec record layout");
 _Static_assert(sizeof(struct enclave_rec_exit) == 320, "exit record layout");
 _Static_assert(sizeof(struct enclave_rec_decision) == 336, "decision record layout");
+_Static_assert(sizeof(struct enclave_rec_cgroup) == 32, "cgroup record layout");
 _Static_assert(sizeof(struct enclave_container) == 40, "containers map value layout");
 _Static_assert(sizeof(struct enclave_settings) == 8, "settings map value layout");
 
@@ -60,6 +61,8 @@ static size_t record_expected_size(unsigned int type)
 		return sizeof(struct enclave_rec_exit);
 	case ENCLAVE_REC_DECISION:
 		return sizeof(struct enclave_rec_decision);
+	case ENCLAVE_REC_CGROUP_REMOVED:
+		return sizeof(struct enclave_rec_cgroup);
 	default:
 		return 0;
 	}
@@ -98,6 +101,8 @@ const char *record_action_name(unsigned int type, unsigned int verdict)
 	case ENCLAVE_REC_DECISION:
 		if (verdict == ENCLAVE_VERDICT_DENY)
 			return "deny";
+		if (verdict == ENCLAVE_VERDICT_UNTRACKED)
+			return "container_untracked";
 		return verdict == ENCLAVE_VERDICT_AUDIT ? "audit" : "allow";
 	default:
 		return "unknown";
@@ -273,29 +278,38 @@ static void add_raw(struct record_writer *w)
 	json_object_end(w->buf);
 }
 
+/* Write the syslog(2) type of a decision; the kernel passes an int. */
+static void add_syslog_type(struct json_buf *buf, int64_t type)
+{
+	const char *name = type >= 0 && type < 11 ? syslog_actions[type] : "unknown";
+
+	json_object_begin(buf, "syslog");
+	json_put_i64(buf, "type", type);
+	json_put_string(buf, "action", name, strlen(name));
+	json_object_end(buf);
+}
+
 static void render_decision(struct record_writer *w, const struct enclave_rec_decision *rec,
 			    const struct record_context *ctx)
 {
 	const char *hook = record_hook_name(rec->hook);
 	const char *action = record_action_name(rec->hdr.type, rec->verdict);
 	const char *outcome = rec->verdict == ENCLAVE_VERDICT_DENY ? "failure" : "success";
+	bool untracked = rec->verdict == ENCLAVE_VERDICT_UNTRACKED;
 
-	add_event(w->buf, action, outcome, ctx->sequence);
+	/* An untracked container is no decision on an action: no outcome. */
+	add_event(w->buf, action, untracked ? NULL : outcome, ctx->sequence);
 	add_container(w, ctx, NULL);
 	add_process(w, &rec->proc, false, 0);
 
 	json_object_begin(w->buf, "enclave");
 	json_put_string(w->buf, "hook", hook, strlen(hook));
-	add_policy(w->buf, rec->level, rec->mode);
-	json_put_i64(w->buf, "errno", rec->error);
-	if (rec->hook == ENCLAVE_HOOK_SYSLOG) {
-		const char *type = name_of(syslog_actions, 11, rec->arg);
-
-		json_object_begin(w->buf, "syslog");
-		json_put_u64(w->buf, "type", rec->arg);
-		json_put_string(w->buf, "action", type, strlen(type));
-		json_object_end(w->buf);
+	if (!untracked) {
+		add_policy(w->buf, rec->level, rec->mode);
+		json_put_i64(w->buf, "errno", rec->error);
 	}
+	if (rec->hook == ENCLAVE_HOOK_SYSLOG)
+		add_syslog_type(w->buf, rec->arg);
 	add_raw(w);
 	json_object_end(w->buf);
 }

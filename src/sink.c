@@ -48,10 +48,56 @@ static int check_owner(const char *what, const char *path, const struct stat *st
 	return 0;
 }
 
-/* Open the module file, check it and its directory, and return its fd. */
+/*
+ * Check every directory from / down to the one that contains the module:
+ * anyone who can write to one of them could replace what lies below. A
+ * world-writable directory with the sticky bit (/tmp) is accepted, because
+ * there only the owner of an entry can rename or remove it.
+ */
+static int check_directory(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		int err = -errno;
+
+		log_msg(LOG_ERR, "sink: failed to stat module directory '%s': %s", path,
+			strerror(-err));
+		return err;
+	}
+	if ((st.st_mode & S_ISVTX) && st.st_uid == 0)
+		return 0;
+	return check_owner("module directory", path, &st);
+}
+
+static int check_directories(const char *module_path)
+{
+	char dir[PATH_MAX], real[PATH_MAX], prefix[PATH_MAX];
+	const char *next;
+	size_t len = 0;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s", module_path);
+	if (!realpath(dirname(dir), real)) {
+		err = -errno;
+		log_msg(LOG_ERR, "sink: failed to resolve the directory of module '%s': %s",
+			module_path, strerror(-err));
+		return err;
+	}
+
+	err = check_directory("/");
+	while (!err && real[len] != '\0' && real[len + 1] != '\0') {
+		next = strchr(real + len + 1, '/');
+		len = next ? (size_t)(next - real) : strlen(real);
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)len, real);
+		err = check_directory(prefix);
+	}
+	return err;
+}
+
+/* Open the module file, check it and its directories, and return its fd. */
 static int open_module(const char *path)
 {
-	char dir[PATH_MAX];
 	struct stat st;
 	int fd, err;
 
@@ -67,15 +113,11 @@ static int open_module(const char *path)
 		return -EINVAL;
 	}
 	err = check_owner("module", path, &st);
+	if (!err && geteuid() == 0)
+		err = check_directories(path);
 	if (err) {
 		close(fd);
 		return err;
-	}
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (stat(dirname(dir), &st) != 0 || check_owner("module directory", dir, &st)) {
-		close(fd);
-		return -EPERM;
 	}
 	return fd;
 }
@@ -155,10 +197,12 @@ static int open_sink(struct sink *sink, const struct config *config,
 	if (err)
 		return err;
 
-	/* A sink logs why its open failed; this only names the module. */
+	/* A sink logs why it rejected its options (-EINVAL); any other
+	 * failure is named here too, in case a sink did not log it. */
 	err = sink->ops->open(&sink_config, &sink->state);
 	if (err) {
-		log_msg(LOG_DEBUG, "sink: open of sink '%s' (module '%s') returned %s",
+		log_msg(err == -EINVAL ? LOG_DEBUG : LOG_ERR,
+			"sink: failed to open sink '%s' (module '%s'): %s",
 			entry->instance, path, strerror(-err));
 		sink->ops = NULL;	/* nothing to close */
 		return err;

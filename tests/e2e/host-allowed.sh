@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Host processes are never denied and never recorded, even while a
-# container runs and even when a host process is named like a container
-# runtime, sits in a cgroup of its own or is moved into a container's cgroup.
+# Host processes are never denied, even while a container runs and even
+# when a host process is named like a container runtime, sits in a cgroup
+# of its own or is moved into a container's cgroup; and they are never
+# recorded, except one that looks like a runtime starting a container in
+# its own cgroup, which is reported as an untracked container.
 set -eu
 
 . "$ENCLAVE_SRCDIR/tests/e2e/lib.sh"
@@ -52,9 +54,30 @@ host_dmesg "process in a container's cgroup" sh -c \
 	"echo \$\$ > '$busy_cgroup/cgroup.procs'; echo \$\$ > '$WORK/moved.pid'; exec dmesg"
 moved=$(cat "$WORK/moved.pid")
 
+# A host process named like a runtime, in a private mount namespace (as
+# systemd's PrivateTmp= gives services) and in its parent's cgroup, looks
+# like a runtime starting a container without a cgroup of its own: it is
+# reported as untracked, and the cgroup does not become a container.
+mkdir /sys/fs/cgroup/enclave-svc
+printf '#!/bin/sh\necho $$ > "%s/svc.pid"\nexec dmesg\n' "$WORK" > "$WORK/crun"
+chmod 0755 "$WORK/crun"
+host_dmesg "runtime-named process in a private mount namespace" sh -c \
+	"echo \$\$ > /sys/fs/cgroup/enclave-svc/cgroup.procs; unshare -m '$WORK/crun'; true"
+svc=$(cat "$WORK/svc.pid")
+host_dmesg "other process of that cgroup" sh -c \
+	"echo \$\$ > /sys/fs/cgroup/enclave-svc/cgroup.procs; echo \$\$ > '$WORK/svc2.pid'; exec unshare -m dmesg"
+svc2=$(cat "$WORK/svc2.pid")
+untracked=$(wait_record ".event.action == \"container_untracked\" and .process.pid == $svc") ||
+	fail "no container_untracked record for the runtime-named process"
+expect_field "$untracked" .process.name crun
+expect_field "$untracked" .enclave.hook bprm_check_security
+expect_field "$untracked" '.container.id // "none"' none
+
 oci_stop runc busy
 enclaved_stop
-for pid in $plain $named $grouped $moved; do
+[ "$(records ".process.pid == $svc" | wc -l)" -eq 1 ] ||
+	fail "the runtime-named process has other records than container_untracked"
+for pid in $plain $named $grouped $moved $svc2; do
 	count=$(records ".process.pid == $pid" | wc -l)
 	[ "$count" -eq 0 ] || fail "host PID $pid has $count records: $(records ".process.pid == $pid")"
 done
@@ -62,5 +85,5 @@ denies=$(records '.event.action == "deny"' | wc -l)
 [ "$denies" -eq 0 ] || fail "$denies deny records while only host processes ran dmesg"
 starts=$(records '.event.action == "container_start"' | wc -l)
 [ "$starts" -eq 1 ] || fail "$starts container_start records, expected 1 (busy)"
-rmdir /sys/fs/cgroup/enclave-host-test 2> /dev/null || true
+rmdir /sys/fs/cgroup/enclave-host-test /sys/fs/cgroup/enclave-svc 2> /dev/null || true
 echo "PASS: host processes ran dmesg undisturbed and unrecorded"

@@ -185,6 +185,52 @@ static void test_audit_outcome(void)
 	json_buf_free(&buf);
 }
 
+static void test_untracked_and_odd_type(void)
+{
+	struct enclave_rec_decision rec = {0};
+	struct record_context ctx = { .sequence = 3 };
+	struct json_buf buf;
+	struct enclave_event event;
+	struct json_object *root;
+
+	rec.hdr.type = ENCLAVE_REC_DECISION;
+	rec.hdr.size = sizeof(rec);
+	strcpy(rec.proc.comm, "crun");
+	rec.hook = ENCLAVE_HOOK_BPRM_CHECK;
+	rec.verdict = ENCLAVE_VERDICT_UNTRACKED;
+
+	json_buf_init(&buf);
+	CHECK_EQ_INT(record_render(&rec, sizeof(rec), &ctx, &buf, &event), 0);
+	CHECK_EQ_STR(event.action, "container_untracked");
+	root = parse(&event);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "event.action"), "container_untracked");
+	CHECK(get(root, "event.outcome") == NULL);
+	CHECK(get(root, "enclave.policy") == NULL);
+	CHECK(get(root, "enclave.errno") == NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.hook"), "bprm_check_security");
+	json_object_put(root);
+
+	/* The kernel passes syslog(2)'s type as an int, unchecked. */
+	rec.hook = ENCLAVE_HOOK_SYSLOG;
+	rec.verdict = ENCLAVE_VERDICT_DENY;
+	rec.arg = -1;
+	CHECK_EQ_INT(record_render(&rec, sizeof(rec), &ctx, &buf, &event), 0);
+	root = parse(&event);
+	CHECK(root != NULL);
+	CHECK_EQ_INT(get_int(root, "enclave.syslog.type"), -1);
+	CHECK_EQ_STR(get_str(root, "enclave.syslog.action"), "unknown");
+	json_object_put(root);
+
+	rec.arg = 11;
+	CHECK_EQ_INT(record_render(&rec, sizeof(rec), &ctx, &buf, &event), 0);
+	root = parse(&event);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.syslog.action"), "unknown");
+	json_object_put(root);
+	json_buf_free(&buf);
+}
+
 static void test_container_start_stop(void)
 {
 	struct enclave_rec_container rec = {0};
@@ -291,6 +337,11 @@ static void test_validate(void)
 	rec.hdr.type = ENCLAVE_REC_PROCESS_EXEC;
 	CHECK_EQ_INT(record_validate(&rec, sizeof(rec)), ENCLAVE_REC_PROCESS_EXEC);
 
+	rec.hdr.type = ENCLAVE_REC_CGROUP_REMOVED;
+	rec.hdr.size = sizeof(struct enclave_rec_cgroup);
+	CHECK_EQ_INT(record_validate(&rec, sizeof(struct enclave_rec_cgroup)),
+		     ENCLAVE_REC_CGROUP_REMOVED);
+
 	rec.hdr.type = 0;
 	CHECK_EQ_INT(record_validate(&rec, sizeof(rec)), -EINVAL);
 	rec.hdr.type = ENCLAVE_REC_TYPE_MAX;
@@ -365,6 +416,7 @@ int main(void)
 {
 	test_decision_fields();
 	test_audit_outcome();
+	test_untracked_and_odd_type();
 	test_container_start_stop();
 	test_exec_exit();
 	test_validate();
