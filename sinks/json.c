@@ -161,7 +161,7 @@ fail:
 	return err;
 }
 
-/* Write everything; on failure, *written tells how much got out. */
+/* Write everything; on failure, *written is the count of bytes written. */
 static int write_all(int fd, const char *data, size_t len, size_t *written)
 {
 	*written = 0;

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Helpers for end-to-end tests that run enclaved in the guest: start and
 # stop it, find records in its JSON output, and start container processes
-# whose host PID the test knows before they act. Their own variables start
+# whose host PID the test learns before they act. Their own variables start
 # with "_ed_", because POSIX sh has no local variables.
 #
 # Needs: ENCLAVED, ENCLAVE_SINK_DIR, lib.sh sourced and guest_setup run.
