@@ -184,14 +184,9 @@ static __always_inline int decide(struct enclave_container *container,
 	return error;
 }
 
-static __always_inline bool is_runtime_init(struct task_struct *task)
+static __always_inline bool has_runtime_comm(void)
 {
 	struct enclave_runtime_key key = {};
-
-	/* A PID namespace test would miss --pid=host containers; every OCI
-	 * container has a mount namespace of its own. */
-	if (in_host_mount_ns(task))
-		return false;
 
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	return bpf_map_lookup_elem(&runtimes, &key) != NULL;
@@ -217,7 +212,8 @@ static __always_inline void emit_container_start(struct enclave_container *conta
 }
 
 /* Record that a container starts untracked, so that it is not silent. */
-static __always_inline void report_untracked(struct task_struct *task, __u64 cgroup_id)
+static __always_inline void report_untracked(struct task_struct *task, __u64 cgroup_id,
+					     __s64 reason)
 {
 	struct enclave_container container = {
 		.cgroup_id = cgroup_id,
@@ -229,6 +225,7 @@ static __always_inline void report_untracked(struct task_struct *task, __u64 cgr
 	if (!rec)
 		return;
 	fill_proc(&rec->proc, container.cgroup_id);
+	rec->arg = reason;
 	rec->hook = ENCLAVE_HOOK_BPRM_CHECK;
 	rec->verdict = ENCLAVE_VERDICT_UNTRACKED;
 	rec->mode = container.mode;
@@ -246,21 +243,36 @@ static __always_inline int register_container(struct task_struct *task)
 	struct enclave_container container = {};
 	struct enclave_settings *config;
 	__u32 zero = 0;
+	bool host_ns;
 	__u64 id;
 	long err;
 
-	if (!is_runtime_init(task))
-		return 0;
-	/* The root cgroup contains host processes, so it is never a container. */
-	if (BPF_CORE_READ(task, cgroups, dfl_cgrp, level) < 1)
+	if (!has_runtime_comm())
 		return 0;
 
-	/* A runtime that made no cgroup for the container (podman
-	 * --cgroups=disabled, or a cgroupsPath naming the caller's own cgroup)
-	 * leaves it in a cgroup that its parent, a host process, shares. */
+	/*
+	 * These containers cannot be told from host processes, so they are
+	 * reported and not registered: one that a runtime left in its
+	 * parent's cgroup (podman --cgroups=disabled, or a cgroupsPath naming
+	 * the caller's own cgroup), which host processes share; one without a
+	 * mount namespace of its own (a PID namespace test would miss
+	 * --pid=host containers, so the mount namespace is the test); and one
+	 * in the root cgroup. A runtime's own hooks run in its cgroup and in
+	 * the host's mount namespace, and are not reported.
+	 */
 	id = bpf_get_current_cgroup_id();
+	host_ns = in_host_mount_ns(task);
 	if (BPF_CORE_READ(task, real_parent, cgroups, dfl_cgrp, kn, id) == id) {
-		report_untracked(task, id);
+		if (!host_ns)
+			report_untracked(task, id, ENCLAVE_UNTRACKED_SHARED_CGROUP);
+		return 0;
+	}
+	if (host_ns) {
+		report_untracked(task, id, ENCLAVE_UNTRACKED_HOST_MOUNT_NS);
+		return 0;
+	}
+	if (BPF_CORE_READ(task, cgroups, dfl_cgrp, level) < 1) {
+		report_untracked(task, id, ENCLAVE_UNTRACKED_ROOT_CGROUP);
 		return 0;
 	}
 

@@ -56,6 +56,13 @@ enum enclave_verdict {
 	ENCLAVE_VERDICT_UNTRACKED	= 3,
 };
 
+/* Why a container is untracked: the arg of its decision record. */
+enum enclave_untracked_reason {
+	ENCLAVE_UNTRACKED_SHARED_CGROUP	= 1,	/* its runtime's parent's cgroup */
+	ENCLAVE_UNTRACKED_HOST_MOUNT_NS	= 2,	/* no mount namespace of its own */
+	ENCLAVE_UNTRACKED_ROOT_CGROUP	= 3,
+};
+
 /* Value of the containers map, keyed by the id of the container's cgroup
  * or of a cgroup created below it. */
 struct enclave_container {
@@ -134,7 +141,8 @@ struct enclave_rec_exit {
 struct enclave_rec_decision {
 	struct enclave_hdr hdr;
 	struct enclave_proc proc;
-	__s64 arg;			/* syslog: the SYSLOG_ACTION_* type */
+	__s64 arg;			/* syslog: the SYSLOG_ACTION_* type;
+					 * untracked: enum enclave_untracked_reason */
 	__s32 error;			/* errno returned to the task, 0 when allowed */
 	__u16 hook;			/* enum enclave_hook */
 	__u8 verdict;			/* enum enclave_verdict */

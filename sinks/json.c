@@ -102,6 +102,11 @@ static int open_file(const struct json_sink *sink)
 
 	fd = open(sink->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 		  sink->mode);
+	if (fd < 0 && errno == ELOOP) {
+		sink->log(LOG_ERR, "json: sink '%s': '%s' is a symbolic link, which the sink does not follow: name the file itself",
+			  sink->instance, sink->path);
+		return -ELOOP;
+	}
 	if (fd < 0) {
 		err = -errno;
 		sink->log(LOG_ERR, "json: sink '%s': failed to open '%s': %s", sink->instance,

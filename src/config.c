@@ -30,7 +30,7 @@
 static const char *const config_default_runtimes[] = {
 	"runc:[2:INIT]",
 	"crun",
-	"youki",
+	"youki:[2:INIT]",
 };
 
 _Static_assert(CONFIG_ARRAY_SIZE(config_default_runtimes) <= ENCLAVE_MAX_RUNTIMES,

@@ -121,8 +121,8 @@ static void warn_untracked(const struct enclave_rec_decision *rec)
 		return;
 	log_escape(comm, sizeof(comm), rec->proc.comm, strnlen(rec->proc.comm, ENCLAVE_COMM_LEN));
 	log_msg(LOG_WARNING,
-		"container: runtime '%s' (PID %u) started a container in the cgroup of its parent, so enclaved cannot tell it from host processes and does not enforce it; give the container a cgroup of its own",
-		comm, rec->proc.pid);
+		"container: runtime '%s' (PID %u) started a container that enclaved cannot tell from host processes (%s), so it is not enforced; give each container a cgroup and a mount namespace of its own",
+		comm, rec->proc.pid, record_untracked_reason(rec->arg));
 }
 
 static int handle_record(void *ctx, void *data, size_t size)

@@ -46,6 +46,12 @@ static const char *const syslog_actions[] = {
 	"CONSOLE_OFF", "CONSOLE_ON", "CONSOLE_LEVEL", "SIZE_UNREAD", "SIZE_BUFFER",
 };
 
+static const char *const untracked_reasons[] = {
+	[ENCLAVE_UNTRACKED_SHARED_CGROUP] = "shared_cgroup",
+	[ENCLAVE_UNTRACKED_HOST_MOUNT_NS] = "host_mount_namespace",
+	[ENCLAVE_UNTRACKED_ROOT_CGROUP] = "root_cgroup",
+};
+
 static const char *const level_names[] = { "privileged", "baseline", "restricted" };
 static const char *const mode_names[] = { "enforce", "audit" };
 
@@ -112,6 +118,14 @@ const char *record_action_name(unsigned int type, unsigned int verdict)
 static const char *name_of(const char *const *names, size_t n, unsigned int index)
 {
 	return index < n ? names[index] : "unknown";
+}
+
+/* Name why a container is untracked: enclave.untracked in its record. */
+const char *record_untracked_reason(int64_t reason)
+{
+	if (reason < ENCLAVE_UNTRACKED_SHARED_CGROUP || reason > ENCLAVE_UNTRACKED_ROOT_CGROUP)
+		return "unknown";
+	return untracked_reasons[reason];
 }
 
 /* Write "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (UTC) and return its length. */
@@ -307,6 +321,10 @@ static void render_decision(struct record_writer *w, const struct enclave_rec_de
 	if (!untracked) {
 		add_policy(w->buf, rec->level, rec->mode);
 		json_put_i64(w->buf, "errno", rec->error);
+	} else {
+		const char *reason = record_untracked_reason(rec->arg);
+
+		json_put_string(w->buf, "untracked", reason, strlen(reason));
 	}
 	if (rec->hook == ENCLAVE_HOOK_SYSLOG)
 		add_syslog_type(w->buf, rec->arg);

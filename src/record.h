@@ -37,6 +37,7 @@ int record_render_lost(const struct record_lost *lost, const struct record_conte
 		       int64_t realtime_ns, struct json_buf *buf, struct enclave_event *event);
 size_t record_format_time(char *dst, size_t dst_size, int64_t realtime_ns);
 const char *record_hook_name(unsigned int hook);
+const char *record_untracked_reason(int64_t reason);
 const char *record_action_name(unsigned int type, unsigned int verdict);
 void record_container_id(const char *cgroup_name, char *id, size_t id_size);
 

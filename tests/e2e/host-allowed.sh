@@ -72,6 +72,21 @@ untracked=$(wait_record ".event.action == \"container_untracked\" and .process.p
 expect_field "$untracked" .process.name crun
 expect_field "$untracked" .enclave.hook bprm_check_security
 expect_field "$untracked" '.container.id // "none"' none
+expect_field "$untracked" .enclave.untracked shared_cgroup
+
+# A container without a mount namespace of its own runs in the host's: it
+# is reported as untracked and not enforced.
+make_bundle "$WORK/bundle-nomnt" nomnt /klogctl
+cp "$ENCLAVE_BUILDDIR/tests/e2e/klogctl" "$WORK/bundle-nomnt/rootfs/klogctl"
+bundle_edit "$WORK/bundle-nomnt" '.linux.namespaces |= map(select(.type != "mount"))
+	| .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+out=$(oci_runtime runc run --pid-file "$WORK/nomnt.pid" --bundle "$WORK/bundle-nomnt" nomnt \
+	< /dev/null 2>&1) || fail "container without a mount namespace failed: $out"
+nomnt=$(cat "$WORK/nomnt.pid")
+untracked=$(wait_record ".event.action == \"container_untracked\" and .process.pid == $nomnt") ||
+	fail "no container_untracked record for the container without a mount namespace"
+expect_field "$untracked" .enclave.untracked host_mount_namespace
+expect_field "$untracked" .process.name 'runc:[2:INIT]'
 
 oci_stop runc busy
 enclaved_stop
@@ -83,6 +98,8 @@ for pid in $plain $named $grouped $moved $svc2; do
 done
 denies=$(records '.event.action == "deny"' | wc -l)
 [ "$denies" -eq 0 ] || fail "$denies deny records while only host processes ran dmesg"
+[ "$(records ".process.pid == $nomnt" | wc -l)" -eq 1 ] ||
+	fail "the untracked container has other records than container_untracked"
 starts=$(records '.event.action == "container_start"' | wc -l)
 [ "$starts" -eq 1 ] || fail "$starts container_start records, expected 1 (busy)"
 rmdir /sys/fs/cgroup/enclave-host-test /sys/fs/cgroup/enclave-svc 2> /dev/null || true

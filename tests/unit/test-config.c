@@ -366,7 +366,7 @@ static void check_default_runtimes(const struct config *config)
 	CHECK_EQ_UINT(config->n_runtimes, 3);
 	CHECK_EQ_STR(config->runtimes[0], "runc:[2:INIT]");
 	CHECK_EQ_STR(config->runtimes[1], "crun");
-	CHECK_EQ_STR(config->runtimes[2], "youki");
+	CHECK_EQ_STR(config->runtimes[2], "youki:[2:INIT]");
 	CHECK_EQ_STR(config->runtimes[3], "");
 }
 

@@ -117,6 +117,10 @@ static void test_options(void)
 	snprintf(link, sizeof(link), "%s/link.json", dir);
 	CHECK_EQ_INT(symlink(path, link), 0);
 	CHECK_EQ_INT(open_sink(link, NULL, &state), -ELOOP);
+	snprintf(message, sizeof(message),
+		 "json: sink 'events': '%s' is a symbolic link, which the sink does not follow: name the file itself",
+		 link);
+	CHECK_EQ_STR(logged, message);
 }
 
 static void test_write_failure(void)

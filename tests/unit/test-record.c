@@ -198,6 +198,7 @@ static void test_untracked_and_odd_type(void)
 	strcpy(rec.proc.comm, "crun");
 	rec.hook = ENCLAVE_HOOK_BPRM_CHECK;
 	rec.verdict = ENCLAVE_VERDICT_UNTRACKED;
+	rec.arg = ENCLAVE_UNTRACKED_HOST_MOUNT_NS;
 
 	json_buf_init(&buf);
 	CHECK_EQ_INT(record_render(&rec, sizeof(rec), &ctx, &buf, &event), 0);
@@ -209,7 +210,12 @@ static void test_untracked_and_odd_type(void)
 	CHECK(get(root, "enclave.policy") == NULL);
 	CHECK(get(root, "enclave.errno") == NULL);
 	CHECK_EQ_STR(get_str(root, "enclave.hook"), "bprm_check_security");
+	CHECK_EQ_STR(get_str(root, "enclave.untracked"), "host_mount_namespace");
 	json_object_put(root);
+	CHECK_EQ_STR(record_untracked_reason(ENCLAVE_UNTRACKED_SHARED_CGROUP), "shared_cgroup");
+	CHECK_EQ_STR(record_untracked_reason(ENCLAVE_UNTRACKED_ROOT_CGROUP), "root_cgroup");
+	CHECK_EQ_STR(record_untracked_reason(0), "unknown");
+	CHECK_EQ_STR(record_untracked_reason(4), "unknown");
 
 	/* The kernel passes syslog(2)'s type as an int, unchecked. */
 	rec.hook = ENCLAVE_HOOK_SYSLOG;
