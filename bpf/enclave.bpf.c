@@ -81,7 +81,7 @@ static __always_inline void *reserve(__u32 size, __u16 type, __u32 hook)
 		count_lost(hook);
 		return NULL;
 	}
-	/* Ring buffer memory holds earlier records: clear padding and the
+	/* Ring buffer memory contains earlier records: clear padding and the
 	 * tails of strings so that no record carries another's bytes. */
 	__builtin_memset(hdr, 0, size);
 	hdr->type = type;
