@@ -60,11 +60,6 @@ static void update_clock_offset(struct daemon *d)
 	d->boot_to_realtime_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 }
 
-static void emit(struct daemon *d, const struct enclave_event *event)
-{
-	sink_set_write(d->sinks, event);
-}
-
 static void report_invalid(struct daemon *d, size_t size)
 {
 	d->invalid_records++;
@@ -149,7 +144,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	rc.boot_to_realtime_ns = d->boot_to_realtime_ns;
 	rc.container = meta ? &meta->view : NULL;
 	if (record_render(data, size, &rc, &d->json, &event) == 0)
-		emit(d, &event);
+		sink_set_write(d->sinks, &event);
 	else
 		log_msg(LOG_WARNING, "ringbuf: failed to render record %llu: out of memory",
 			(unsigned long long)rc.sequence);
@@ -182,7 +177,7 @@ static void report_lost(struct daemon *d)
 		(unsigned long long)delta);
 	rc.sequence = ++d->sequence;
 	if (record_render_lost(&lost, &rc, clock_ns(CLOCK_REALTIME), &d->json, &event) == 0)
-		emit(d, &event);
+		sink_set_write(d->sinks, &event);
 }
 
 static void on_ringbuf(struct ev_loop *loop, ev_io *watcher, int revents)
