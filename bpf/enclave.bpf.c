@@ -251,8 +251,8 @@ static __always_inline int register_container(struct task_struct *task)
 		return 0;
 
 	/*
-	 * These containers cannot be told from host processes, so they are
-	 * reported and not registered: one that a runtime left in its
+	 * These containers are indistinguishable from host processes, so they
+	 * are reported and not registered: one that a runtime left in its
 	 * parent's cgroup (podman --cgroups=disabled, or a cgroupsPath naming
 	 * the caller's own cgroup), which host processes share; one without a
 	 * mount namespace of its own (a PID namespace test would miss

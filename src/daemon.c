@@ -295,7 +295,7 @@ static int start(struct daemon *d, const char *config_path)
 }
 
 /* Run enclaved until SIGINT or SIGTERM. Start-up errors are reported on
- * stderr before the daemon detaches, so that the exit status tells them. */
+ * stderr before the daemon detaches, so that the exit status reflects them. */
 int daemon_run(const char *config_path, bool foreground)
 {
 	struct daemon d = {0};

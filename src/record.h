@@ -10,7 +10,7 @@
 #include "enclave-sink.h"
 #include "json.h"
 
-/* What user space knows of a container beyond its cgroup id. */
+/* Container metadata that user space resolves beyond the cgroup id. */
 struct record_container {
 	const char *id;
 	const char *name;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # dmesg inside runc, crun and podman containers (podman with runc and with
 # crun) is denied with EPERM under the baseline policy, both as the
-# entrypoint and from a shell inside, and each denial is recorded with the
+# entrypoint and from a shell inside. Each denial is recorded with the
 # container's id and the PID of that dmesg process. A control run without
 # enclaved shows that the kernel itself lets these containers read the log.
 set -eu
@@ -15,7 +15,7 @@ trap 'enclaved_kill; e2e_cleanup' EXIT
 podman_setup
 podman_import enclave-busybox
 
-# bundle ID ARG...: a bundle whose container sees $WORK/ctl-ID as /ctl.
+# bundle ID ARG...: a bundle whose container mounts $WORK/ctl-ID at /ctl.
 bundle() {
 	id=$1
 	shift

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # SIGHUP makes the JSON sink reopen its file after a rename, as logrotate
 # does, with no record lost or written twice across the two files; and
-# records of a process whose name holds a newline, a quote, a backslash, a
+# records of a process whose name contains a newline, a quote, a backslash, a
 # control byte and invalid UTF-8 stay one well-formed JSON line each.
 set -eu
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tests of the JSON-lines sink module, loaded with dlopen as enclaved loads
- * it: option checks, write failures (a file size limit stands in for a full
+ * it: option checks, write failures (a file size limit replaces a full
  * disk), lines cut short by a failure, and reopening after a rename.
  */
 #include <dlfcn.h>
