@@ -16,6 +16,46 @@
 
 #define EPERM 1
 #define EEXIST 17
+#define SIGSTOP 19
+
+#define AF_PACKET 17
+#define SOCK_RAW 3
+#define SOCK_TYPE_MASK 0xf
+
+#define MS_REMOUNT 32
+#define MS_BIND 4096
+#define MS_MOVE 8192
+#define MS_UNBINDABLE (1 << 17)
+#define MS_PRIVATE (1 << 18)
+#define MS_SLAVE (1 << 19)
+#define MS_SHARED (1 << 20)
+#define MS_PROPAGATION (MS_UNBINDABLE | MS_PRIVATE | MS_SLAVE | MS_SHARED)
+#define MS_REC 16384
+#define MS_SILENT 32768
+
+#define FMODE_WRITE 0x2
+#define S_IFMT 00170000
+#define S_IFCHR 0020000
+#define MINORBITS 20
+#define MKDEV(ma, mi) (((ma) << MINORBITS) | (mi))
+
+#define PTRACE_MODE_NOAUDIT 0x04
+
+/* Magic numbers of the filesystems judged by their own paths. */
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
+#define SECURITYFS_MAGIC 0x73636673
+#define DEBUGFS_MAGIC 0x64626720
+#define TRACEFS_MAGIC 0x74726163
+#define EFIVARFS_MAGIC 0xde5e81e4
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define BPF_FS_MAGIC 0xcafe4a11
+
+/* Steps of the walk from an object up to the root: components plus mount
+ * crossings. A deeper object is denied on trees with rules. */
+#define WALK_MAX_STEPS 192
+/* Components kept from the top of the walk, a power of two. */
+#define WALK_RING 64
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -33,6 +73,40 @@ struct {
 	__type(key, __u64);
 	__type(value, struct enclave_container);
 } containers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct enclave_policy);
+} policies SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENCLAVE_MAX_PATH_RULES);
+	__type(key, struct enclave_path_key);
+	__type(value, struct enclave_path_rule);
+} path_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, struct enclave_fstype_key);
+	__type(value, __u8);
+} fstypes SEC(".maps");
+
+/* Token buckets of the allow records, per CPU and per hook. */
+struct allow_bucket {
+	__u64 last_ns;
+	__u64 tokens;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ENCLAVE_HOOK_MAX);
+	__type(key, __u32);
+	__type(value, struct allow_bucket);
+} allow_buckets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -150,38 +224,390 @@ static __always_inline void fill_proc(struct enclave_proc *proc, __u64 cgroup_id
 		proc->exe[0] = '\0';
 }
 
+/* The policy of a container; a missing entry fails closed. */
+static __always_inline struct enclave_policy container_policy(const struct enclave_container *container)
+{
+	struct enclave_policy fallback = {
+		.level = ENCLAVE_LEVEL_RESTRICTED,
+		.mode = ENCLAVE_MODE_ENFORCE,
+	};
+	struct enclave_policy *policy;
+
+	policy = bpf_map_lookup_elem(&policies, &container->cgroup_id);
+	return policy ? *policy : fallback;
+}
+
+/* What a hook judged, for the decision record. */
+struct judgement {
+	struct enclave_container *container;
+	struct enclave_policy policy;
+	struct enclave_task *task;	/* holds the path when has_path */
+	const char *name;		/* kernel string: fs type, module, comm */
+	__s64 arg;
+	__s64 arg2;
+	__u32 hook;
+	__u8 object_flags;
+	bool has_path;
+};
+
+static __always_inline struct judgement judgement_of(struct enclave_container *container,
+						     __u32 hook)
+{
+	struct judgement j = {
+		.container = container,
+		.policy = container_policy(container),
+		.hook = hook,
+	};
+
+	return j;
+}
+
+/* Allow records are rate-limited per CPU and hook to allowed_rate a second. */
+static __always_inline bool allow_record_wanted(__u32 hook)
+{
+	struct enclave_settings *config;
+	struct allow_bucket *bucket;
+	__u32 zero = 0;
+	__u64 now;
+
+	config = bpf_map_lookup_elem(&settings, &zero);
+	if (!config || hook >= 64 || !(config->log_allowed & (1ULL << hook)))
+		return false;
+	bucket = bpf_map_lookup_elem(&allow_buckets, &hook);
+	if (!bucket)
+		return false;
+	now = bpf_ktime_get_boot_ns();
+	if (now - bucket->last_ns >= 1000000000ULL) {
+		bucket->last_ns = now;
+		bucket->tokens = config->allowed_rate;
+	}
+	if (bucket->tokens == 0)
+		return false;
+	bucket->tokens--;
+	return true;
+}
+
 /*
  * Record a decision and return the errno for the hook. The verdict is taken
  * before the record is reserved, so a full ring buffer never changes it.
  */
-static __always_inline int decide(struct enclave_container *container,
-				  __u32 hook, __s64 arg, bool deny)
+static __always_inline int decide(struct judgement *j, bool deny)
 {
 	struct enclave_rec_decision *rec;
 	__u8 verdict = ENCLAVE_VERDICT_ALLOW;
 	int error = 0;
 
-	if (deny && container->mode == ENCLAVE_MODE_AUDIT) {
+	if (deny && j->policy.mode == ENCLAVE_MODE_AUDIT) {
 		verdict = ENCLAVE_VERDICT_AUDIT;
 	} else if (deny) {
 		verdict = ENCLAVE_VERDICT_DENY;
 		error = -EPERM;
-	} else {
+	} else if (!allow_record_wanted(j->hook)) {
 		return 0;
 	}
 
-	rec = reserve(sizeof(*rec), ENCLAVE_REC_DECISION, hook);
+	rec = reserve(sizeof(*rec), ENCLAVE_REC_DECISION, j->hook);
 	if (!rec)
 		return error;
-	fill_proc(&rec->proc, container->cgroup_id);
-	rec->arg = arg;
+	fill_proc(&rec->proc, j->container->cgroup_id);
+	rec->arg = j->arg;
+	rec->arg2 = j->arg2;
 	rec->error = -error;
-	rec->hook = hook;
+	rec->hook = j->hook;
 	rec->verdict = verdict;
-	rec->level = container->level;
-	rec->mode = container->mode;
+	rec->level = j->policy.level;
+	rec->mode = j->policy.mode;
+	rec->object_flags = j->object_flags;
+	if (j->name)
+		bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), j->name);
+	if (j->has_path && j->task)
+		__builtin_memcpy(rec->path, j->task->path, sizeof(rec->path));
 	bpf_ringbuf_submit(rec, 0);
 	return error;
+}
+
+/* ---- paths ---------------------------------------------------------------- */
+
+static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
+{
+	return (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+}
+
+/*
+ * The loops below run through bpf_loop(): Linux 6.1's verifier rejects a
+ * bounded loop whose head the compiler reaches by falling through, which
+ * clang emits for these loops, and a callback is verified once.
+ */
+
+struct walk_ctx {
+	struct enclave_task *task;
+	__u64 dentry;			/* struct dentry * */
+	__u64 vfsmnt;			/* struct vfsmount * */
+	__u64 root_dentry;
+	__u64 root_mnt;
+	int n;
+	bool in_sb;
+	bool done;
+};
+
+static long walk_step(__u32 index, void *data)
+{
+	struct walk_ctx *w = data;
+	struct dentry *dentry = (struct dentry *)w->dentry;
+	struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
+	struct dentry *parent;
+
+	if (!w->in_sb && w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt)
+		goto done;
+	if (!w->in_sb && dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *mnt = real_mount(vfsmnt);
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt)	/* the root of a mount namespace */
+			goto done;
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->vfsmnt = (__u64)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry || !parent)
+		goto done;
+	w->task->walk[w->n & (WALK_RING - 1)] = w->dentry;
+	w->n++;
+	w->dentry = (__u64)parent;
+	return 0;
+done:
+	w->done = true;
+	return 1;
+}
+
+/*
+ * Walk from a dentry up to the task's root and keep the dentries of the
+ * last WALK_RING components, which are the top of the path, in task->walk.
+ * With in_sb the walk stays in the dentry's filesystem and stops at its
+ * root, which gives the filesystem's own path under bind mounts. Returns
+ * the number of components, or -1 when the root is more than
+ * WALK_MAX_STEPS steps away.
+ */
+static __always_inline int walk_up(struct enclave_task *t, struct dentry *dentry,
+				   struct vfsmount *vfsmnt, bool in_sb)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct walk_ctx w = {
+		.task = t,
+		.dentry = (__u64)dentry,
+		.vfsmnt = (__u64)vfsmnt,
+		.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
+		.in_sb = in_sb,
+	};
+
+	bpf_loop(WALK_MAX_STEPS, walk_step, &w, 0);
+	return w.done ? w.n : -1;
+}
+
+/* The mount point of a filesystem judged by its own path, written at the
+ * start of task->path; returns its length, 0 for other filesystems. */
+static __always_inline int fs_prefix(struct enclave_task *t, unsigned long magic)
+{
+	switch (magic) {
+	case PROC_SUPER_MAGIC:
+		__builtin_memcpy(t->path, "/proc", 6);
+		return 5;
+	case SYSFS_MAGIC:
+		__builtin_memcpy(t->path, "/sys", 5);
+		return 4;
+	case SECURITYFS_MAGIC:
+		__builtin_memcpy(t->path, "/sys/kernel/security", 21);
+		return 20;
+	case DEBUGFS_MAGIC:
+		__builtin_memcpy(t->path, "/sys/kernel/debug", 18);
+		return 17;
+	case TRACEFS_MAGIC:
+		__builtin_memcpy(t->path, "/sys/kernel/tracing", 20);
+		return 19;
+	case EFIVARFS_MAGIC:
+		__builtin_memcpy(t->path, "/sys/firmware/efi/efivars", 26);
+		return 25;
+	case CGROUP2_SUPER_MAGIC:
+		__builtin_memcpy(t->path, "/sys/fs/cgroup", 15);
+		return 14;
+	case BPF_FS_MAGIC:
+		__builtin_memcpy(t->path, "/sys/fs/bpf", 12);
+		return 11;
+	default:
+		return 0;
+	}
+}
+
+struct build_ctx {
+	struct enclave_task *task;
+	int n;
+	int off;
+	bool truncated;
+};
+
+static long build_step(__u32 index, void *data)
+{
+	struct build_ctx *b = data;
+	struct enclave_task *t = b->task;
+	struct dentry *dentry;
+	const unsigned char *name;
+	int off = b->off;
+	long len;
+
+	if ((int)index >= b->n)
+		return 1;
+	if (off < 0 || off >= ENCLAVE_PATH_LEN - 1) {
+		b->truncated = true;
+		return 1;
+	}
+	t->path[off & (ENCLAVE_PATH_LEN - 1)] = '/';
+	off++;
+	dentry = (struct dentry *)t->walk[(b->n - 1 - index) & (WALK_RING - 1)];
+	name = BPF_CORE_READ(dentry, d_name.name);
+	len = bpf_probe_read_kernel_str(&t->path[off & (ENCLAVE_PATH_LEN - 1)],
+					ENCLAVE_PATH_LEN, name);
+	if (len > 1)
+		off += len - 1;
+	b->off = off;
+	return 0;
+}
+
+/*
+ * Write the path of the n components in task->walk after the first off
+ * bytes of task->path, top first. Returns ENCLAVE_OBJECT_TRUNCATED when
+ * the path did not fit in ENCLAVE_PATH_LEN - 1 bytes.
+ */
+static __always_inline __u8 build_path(struct enclave_task *t, int n, int off)
+{
+	struct build_ctx b = { .task = t, .n = n, .off = off };
+	__u8 flags = 0;
+
+	bpf_loop(WALK_RING, build_step, &b, 0);
+	off = b.off;
+	if (b.truncated || n > WALK_RING)
+		flags |= ENCLAVE_OBJECT_TRUNCATED;
+	if (off > ENCLAVE_PATH_LEN - 1) {
+		flags |= ENCLAVE_OBJECT_TRUNCATED;
+		off = ENCLAVE_PATH_LEN - 1;
+	}
+	if (off <= 0) {
+		t->path[0] = '/';
+		off = 1;
+	}
+	t->path[off & (ENCLAVE_PATH_LEN - 1)] = '\0';
+	t->path[ENCLAVE_PATH_LEN - 1] = '\0';
+	return flags;
+}
+
+struct match_ctx {
+	struct enclave_task *task;
+	__u8 level;
+	bool write;
+	bool deny;
+};
+
+static long match_step(__u32 index, void *data)
+{
+	struct match_ctx *m = data;
+	struct enclave_task *t = m->task;
+	__u32 i = index & (ENCLAVE_PATH_LEN - 1);
+	char c = t->path[i];
+
+	if ((c == '/' || c == '\0') && i > 0) {
+		struct enclave_path_rule *rule = bpf_map_lookup_elem(&path_rules, &t->key);
+
+		if (rule && (m->level >= rule->open_level ||
+			     (m->write && m->level >= rule->write_level))) {
+			m->deny = true;
+			return 1;
+		}
+	}
+	if (c == '\0' || i >= ENCLAVE_PATH_LEN - 1)
+		return 1;
+	t->key.path[i] = c;
+	return 0;
+}
+
+/*
+ * Look up every prefix of task->path that ends at a component boundary in
+ * the path rules. A rule for /etc matches /etc and /etc/x, never /etcfoo.
+ * A truncated path is looked up at its cut too, which can only deny more.
+ */
+static __always_inline bool path_denied(struct enclave_task *t, __u8 level, bool write)
+{
+	struct match_ctx m = { .task = t, .level = level, .write = write };
+
+	__builtin_memset(&t->key, 0, sizeof(t->key));
+	bpf_loop(ENCLAVE_PATH_LEN, match_step, &m, 0);
+	return m.deny;
+}
+
+static __always_inline struct enclave_task *walk_storage(void)
+{
+	return bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+/*
+ * Judge an access to the object at dentry in vfsmnt against the path rules
+ * of the container's level, and leave the judged path in the record. The
+ * object is judged by the path the task sees it at and, under a bind mount
+ * of a subtree, by the path inside its filesystem; pseudo filesystems are
+ * judged by the path at their usual mount point wherever they are mounted.
+ * When the path cannot be resolved, the access is denied.
+ */
+static __always_inline bool judge_path(struct judgement *j, struct dentry *dentry,
+				       struct vfsmount *vfsmnt, bool write)
+{
+	struct super_block *sb = BPF_CORE_READ(dentry, d_sb);
+	struct enclave_task *t = walk_storage();
+	__u8 level = j->policy.level;
+	int n, off;
+
+	if (!t) {
+		j->object_flags |= ENCLAVE_OBJECT_UNRESOLVED;
+		return true;
+	}
+	j->task = t;
+	j->has_path = true;
+
+	off = fs_prefix(t, BPF_CORE_READ(sb, s_magic));
+	if (off) {
+		j->object_flags |= ENCLAVE_OBJECT_FS_PATH;
+		n = walk_up(t, dentry, vfsmnt, true);
+		if (n < 0)
+			goto unresolved;
+		j->object_flags |= build_path(t, n, off);
+		return path_denied(t, level, write);
+	}
+
+	n = walk_up(t, dentry, vfsmnt, false);
+	if (n < 0)
+		goto unresolved;
+	j->object_flags |= build_path(t, n, 0);
+	if (path_denied(t, level, write))
+		return true;
+
+	if (BPF_CORE_READ(vfsmnt, mnt_root) == BPF_CORE_READ(sb, s_root))
+		return false;
+	/* A bind mount of a subtree: judge the filesystem's own path too. */
+	n = walk_up(t, dentry, vfsmnt, true);
+	if (n < 0)
+		goto unresolved;
+	j->object_flags = build_path(t, n, 0) | ENCLAVE_OBJECT_FS_PATH;
+	if (path_denied(t, level, write))
+		return true;
+	/* Allowed: the record, if any, names the path the task used. */
+	n = walk_up(t, dentry, vfsmnt, false);
+	j->object_flags = n < 0 ? ENCLAVE_OBJECT_UNRESOLVED : build_path(t, n, 0);
+	return false;
+
+unresolved:
+	j->object_flags |= ENCLAVE_OBJECT_UNRESOLVED;
+	t->path[0] = '\0';
+	return true;
 }
 
 static __always_inline bool has_runtime_comm(void)
@@ -203,8 +629,8 @@ static __always_inline void emit_container_start(struct enclave_container *conta
 		return;
 	fill_proc(&rec->proc, container->cgroup_id);
 	rec->exit_code = 0;
-	rec->level = container->level;
-	rec->mode = container->mode;
+	rec->flags = container->flags;
+	rec->policy_flags = ENCLAVE_POLICY_PENDING;
 	__builtin_memcpy(rec->runtime, container->runtime, sizeof(rec->runtime));
 	name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
 	bpf_probe_read_kernel_str(rec->cgroup_name, sizeof(rec->cgroup_name), name);
@@ -217,7 +643,6 @@ static __always_inline void report_untracked(struct task_struct *task, __u64 cgr
 {
 	struct enclave_container container = {
 		.cgroup_id = cgroup_id,
-		.mode = ENCLAVE_MODE_AUDIT,
 	};
 	struct enclave_rec_decision *rec;
 
@@ -228,7 +653,7 @@ static __always_inline void report_untracked(struct task_struct *task, __u64 cgr
 	rec->arg = reason;
 	rec->hook = ENCLAVE_HOOK_BPRM_CHECK;
 	rec->verdict = ENCLAVE_VERDICT_UNTRACKED;
-	rec->mode = container.mode;
+	rec->mode = ENCLAVE_MODE_AUDIT;
 	bpf_ringbuf_submit(rec, 0);
 }
 
@@ -240,9 +665,12 @@ static __always_inline void report_untracked(struct task_struct *task, __u64 cgr
  */
 static __always_inline int register_container(struct task_struct *task)
 {
+	struct enclave_policy pending = {
+		.level = ENCLAVE_LEVEL_RESTRICTED,
+		.mode = ENCLAVE_MODE_ENFORCE,
+		.flags = ENCLAVE_POLICY_PENDING,
+	};
 	struct enclave_container container = {};
-	struct enclave_settings *config;
-	__u32 zero = 0;
 	bool host_ns;
 	__u64 id;
 	long err;
@@ -276,21 +704,34 @@ static __always_inline int register_container(struct task_struct *task)
 		return 0;
 	}
 
-	config = bpf_map_lookup_elem(&settings, &zero);
 	container.cgroup_id = id;
 	container.start_ns = bpf_ktime_get_boot_ns();
 	container.init_tgid = bpf_get_current_pid_tgid() >> 32;
-	container.level = config ? config->default_level : ENCLAVE_LEVEL_RESTRICTED;
-	container.mode = config ? config->default_mode : ENCLAVE_MODE_ENFORCE;
 	bpf_get_current_comm(container.runtime, sizeof(container.runtime));
 
+	/*
+	 * Until enclaved resolves the container's policy, it is restricted and
+	 * the entrypoint stops before its first instruction: the stop signal
+	 * is delivered on the return from execve. enclaved writes the policy
+	 * and continues it, so the entrypoint runs under its own policy.
+	 */
+	err = bpf_map_update_elem(&policies, &id, &pending, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		struct judgement j = judgement_of(&container, ENCLAVE_HOOK_BPRM_CHECK);
+
+		return decide(&j, true);
+	}
 	err = bpf_map_update_elem(&containers, &id, &container, BPF_NOEXIST);
 	if (err == -EEXIST)	/* another init of this container won the race */
 		return 1;
 	if (err) {
-		container.mode = ENCLAVE_MODE_ENFORCE;
-		return decide(&container, ENCLAVE_HOOK_BPRM_CHECK, 0, true);
+		struct judgement j = judgement_of(&container, ENCLAVE_HOOK_BPRM_CHECK);
+
+		bpf_map_delete_elem(&policies, &id);
+		j.policy = pending;
+		return decide(&j, true);
 	}
+	bpf_send_signal(SIGSTOP);
 	emit_container_start(&container, task);
 	return 1;
 }
@@ -331,21 +772,6 @@ int BPF_PROG(lsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	}
 	note_exec_file(task, bprm);
 	return 0;
-}
-
-/* Fails closed: the level, not a missing entry, decides inside a container. */
-SEC("lsm/syslog")
-int BPF_PROG(lsm_syslog, int type, int ret)
-{
-	struct enclave_container *container;
-
-	if (ret)
-		return ret;
-	container = current_container();
-	if (!container)
-		return 0;
-	return decide(container, ENCLAVE_HOOK_SYSLOG, type,
-		      container->level >= ENCLAVE_LEVEL_BASELINE);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -402,8 +828,7 @@ static __always_inline void emit_container_stop(struct enclave_container *contai
 		return;
 	fill_proc(&rec->proc, container->cgroup_id);
 	rec->exit_code = exit_code;
-	rec->level = container->level;
-	rec->mode = container->mode;
+	rec->flags = container->flags;
 	__builtin_memcpy(rec->runtime, container->runtime, sizeof(rec->runtime));
 	rec->cgroup_name[0] = '\0';
 	bpf_ringbuf_submit(rec, 0);
@@ -472,6 +897,8 @@ int BPF_PROG(tp_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 		return 0;
 	container_id = container->cgroup_id;
 	bpf_map_delete_elem(&containers, &id);
+	if (id == container_id)
+		bpf_map_delete_elem(&policies, &id);
 
 	rec = reserve(sizeof(*rec), ENCLAVE_REC_CGROUP_REMOVED, ENCLAVE_HOOK_NONE);
 	if (!rec)
@@ -480,4 +907,331 @@ int BPF_PROG(tp_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 	rec->container_id = container_id;
 	bpf_ringbuf_submit(rec, 0);
 	return 0;
+}
+
+/* ---- LSM hooks ------------------------------------------------------------- */
+
+/*
+ * Every hook starts here: a task outside containers, and a call that an
+ * earlier LSM program already denied, are left alone. Fails closed: the
+ * level, not a missing policy, decides inside a container.
+ */
+#define JUDGE_START(hook, ret)						\
+	struct enclave_container *container;				\
+	struct judgement j;						\
+									\
+	if (ret)							\
+		return ret;						\
+	container = current_container();				\
+	if (!container)							\
+		return 0;						\
+	j = judgement_of(container, hook)
+
+SEC("lsm/syslog")
+int BPF_PROG(lsm_syslog, int type, int ret)
+{
+	JUDGE_START(ENCLAVE_HOOK_SYSLOG, ret);
+	j.arg = type;
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_BASELINE);
+}
+
+static __always_inline bool is_kernel_memory_device(struct inode *inode)
+{
+	umode_t mode = BPF_CORE_READ(inode, i_mode);
+	dev_t rdev = BPF_CORE_READ(inode, i_rdev);
+
+	if ((mode & S_IFMT) != S_IFCHR)
+		return false;
+	/* /dev/mem, /dev/kmem and /dev/port, wherever their nodes are. */
+	return rdev == MKDEV(1, 1) || rdev == MKDEV(1, 2) || rdev == MKDEV(1, 4);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(lsm_file_open, struct file *file, int ret)
+{
+	bool write, deny;
+
+	JUDGE_START(ENCLAVE_HOOK_FILE_OPEN, ret);
+	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
+		return decide(&j, false);
+	write = BPF_CORE_READ(file, f_mode) & FMODE_WRITE;
+	j.arg = write;
+	deny = judge_path(&j, BPF_CORE_READ(file, f_path.dentry),
+			  BPF_CORE_READ(file, f_path.mnt), write);
+	if (!deny && is_kernel_memory_device(BPF_CORE_READ(file, f_inode)))
+		deny = true;
+	return decide(&j, deny);
+}
+
+/* A change to the object at dentry in the mount of dir: a write. */
+static __always_inline int judge_write(__u32 hook, struct dentry *dentry,
+				       struct vfsmount *vfsmnt, int ret)
+{
+	JUDGE_START(hook, ret);
+	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
+		return decide(&j, false);
+	j.arg = 1;
+	return decide(&j, judge_path(&j, dentry, vfsmnt, true));
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(lsm_path_truncate, const struct path *path, int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_TRUNCATE, BPF_CORE_READ(path, dentry),
+			   BPF_CORE_READ(path, mnt), ret);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(lsm_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_UNLINK, dentry, BPF_CORE_READ(dir, mnt), ret);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(lsm_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_MKDIR, dentry, BPF_CORE_READ(dir, mnt), ret);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(lsm_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_RMDIR, dentry, BPF_CORE_READ(dir, mnt), ret);
+}
+
+SEC("lsm/path_mknod")
+int BPF_PROG(lsm_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_MKNOD, dentry, BPF_CORE_READ(dir, mnt), ret);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(lsm_path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_SYMLINK, dentry, BPF_CORE_READ(dir, mnt), ret);
+}
+
+/* A hard link is judged at both names: it must not open a way into a tree
+ * with rules, nor take a file out of one. */
+SEC("lsm/path_link")
+int BPF_PROG(lsm_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	struct vfsmount *vfsmnt = BPF_CORE_READ(new_dir, mnt);
+
+	ret = judge_write(ENCLAVE_HOOK_PATH_LINK, old_dentry, vfsmnt, ret);
+	return judge_write(ENCLAVE_HOOK_PATH_LINK, new_dentry, vfsmnt, ret);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(lsm_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	ret = judge_write(ENCLAVE_HOOK_PATH_RENAME, old_dentry, BPF_CORE_READ(old_dir, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_RENAME, new_dentry, BPF_CORE_READ(new_dir, mnt), ret);
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(lsm_path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_CHMOD, BPF_CORE_READ(path, dentry),
+			   BPF_CORE_READ(path, mnt), ret);
+}
+
+/* kuid_t and kgid_t are structs of one u32, passed as such. */
+SEC("lsm/path_chown")
+int BPF_PROG(lsm_path_chown, const struct path *path, unsigned long uid, unsigned long gid, int ret)
+{
+	return judge_write(ENCLAVE_HOOK_PATH_CHOWN, BPF_CORE_READ(path, dentry),
+			   BPF_CORE_READ(path, mnt), ret);
+}
+
+/*
+ * The runtime's own mounts happen before the entrypoint's exec registers the
+ * container, so every mount judged here is the workload's. Propagation
+ * changes are allowed at every level; restricted denies every other mount;
+ * baseline denies bind mounts, remounts, moves and new mounts of types that
+ * the mount types map does not allow.
+ */
+SEC("lsm/sb_mount")
+int BPF_PROG(lsm_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	struct enclave_fstype_key key = {};
+	__u8 deny_level = ENCLAVE_LEVEL_BASELINE;
+	__u8 *allowed;
+	bool deny;
+
+	JUDGE_START(ENCLAVE_HOOK_SB_MOUNT, ret);
+	j.arg = flags;
+	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
+		return decide(&j, false);
+	if ((flags & MS_PROPAGATION) && !(flags & (MS_REMOUNT | MS_BIND)))
+		return decide(&j, false);
+
+	judge_path(&j, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), false);
+	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE)) {
+		j.name = dev_name;
+		return decide(&j, true);
+	}
+	j.name = type;
+	if (type)
+		bpf_probe_read_kernel_str(key.name, sizeof(key.name), type);
+	allowed = bpf_map_lookup_elem(&fstypes, &key);
+	if (allowed)
+		deny_level = *allowed;
+	deny = j.policy.level >= ENCLAVE_LEVEL_RESTRICTED || j.policy.level >= deny_level;
+	return decide(&j, deny);
+}
+
+/* The new mount API attaches a mount with move_mount(2). */
+SEC("lsm/move_mount")
+int BPF_PROG(lsm_move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	JUDGE_START(ENCLAVE_HOOK_MOVE_MOUNT, ret);
+	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
+		return decide(&j, false);
+	judge_path(&j, BPF_CORE_READ(to_path, dentry), BPF_CORE_READ(to_path, mnt), false);
+	return decide(&j, true);
+}
+
+/* Restricted: no change of a uid to 0 (root in the initial namespace). */
+static __always_inline bool gains_root(const struct cred *new, const struct cred *old)
+{
+	return (BPF_CORE_READ(new, uid.val) == 0 && BPF_CORE_READ(old, uid.val) != 0) ||
+	       (BPF_CORE_READ(new, euid.val) == 0 && BPF_CORE_READ(old, euid.val) != 0) ||
+	       (BPF_CORE_READ(new, suid.val) == 0 && BPF_CORE_READ(old, suid.val) != 0) ||
+	       (BPF_CORE_READ(new, fsuid.val) == 0 && BPF_CORE_READ(old, fsuid.val) != 0);
+}
+
+SEC("lsm/task_fix_setuid")
+int BPF_PROG(lsm_task_fix_setuid, struct cred *new, const struct cred *old, int flags, int ret)
+{
+	JUDGE_START(ENCLAVE_HOOK_TASK_FIX_SETUID, ret);
+	j.arg = BPF_CORE_READ(new, euid.val);
+	j.arg2 = BPF_CORE_READ(old, euid.val);
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_RESTRICTED && gains_root(new, old));
+}
+
+/* The exec of a set-user-ID-root file, after the kernel computed its creds. */
+SEC("lsm/bprm_creds_from_file")
+int BPF_PROG(lsm_bprm_creds_from_file, struct linux_binprm *bprm, struct file *file, int ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct cred *old = BPF_CORE_READ(task, cred);
+	const struct cred *new = BPF_CORE_READ(bprm, cred);
+
+	JUDGE_START(ENCLAVE_HOOK_BPRM_CREDS, ret);
+	if (j.policy.level < ENCLAVE_LEVEL_RESTRICTED)
+		return decide(&j, false);
+	j.arg = BPF_CORE_READ(new, euid.val);
+	j.arg2 = BPF_CORE_READ(old, euid.val);
+	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false);
+	return decide(&j, gains_root(new, old));
+}
+
+/*
+ * No ptrace, and no access that ptrace rules guard (/proc/PID/root, mem,
+ * environ), to a task outside the container. Checks that the kernel makes
+ * without audit, such as the fields of /proc/PID/stat, are denied without a
+ * record, so that ps(1) does not flood the records.
+ */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(lsm_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct enclave_container *target;
+	__u64 id;
+	bool outside;
+
+	JUDGE_START(ENCLAVE_HOOK_PTRACE, ret);
+	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
+		return decide(&j, false);
+	id = BPF_CORE_READ(child, cgroups, dfl_cgrp, kn, id);
+	target = bpf_map_lookup_elem(&containers, &id);
+	outside = !target || target->cgroup_id != container->cgroup_id || in_host_mount_ns(child);
+	if (outside && (mode & PTRACE_MODE_NOAUDIT))
+		return j.policy.mode == ENCLAVE_MODE_AUDIT ? 0 : -EPERM;
+	j.arg = BPF_CORE_READ(child, tgid);
+	j.arg2 = mode;
+	j.name = (const char *)child->comm;
+	return decide(&j, outside);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(lsm_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	JUDGE_START(ENCLAVE_HOOK_BPF, ret);
+	j.arg = cmd;
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_BASELINE);
+}
+
+SEC("lsm/kernel_module_request")
+int BPF_PROG(lsm_kernel_module_request, char *kmod_name, int ret)
+{
+	JUDGE_START(ENCLAVE_HOOK_MODULE_REQUEST, ret);
+	j.name = kmod_name;
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_BASELINE);
+}
+
+/* Modules, and kexec images, read from a file (finit_module, kexec_file_load). */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(lsm_kernel_read_file, struct file *file, enum kernel_read_file_id id,
+	     bool contents, int ret)
+{
+	bool kernel_code = id == READING_MODULE || id == READING_KEXEC_IMAGE ||
+			   id == READING_KEXEC_INITRAMFS;
+
+	JUDGE_START(ENCLAVE_HOOK_KERNEL_READ_FILE, ret);
+	j.arg = id;
+	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED || !kernel_code)
+		return decide(&j, false);
+	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false);
+	return decide(&j, true);
+}
+
+/* Modules and kexec images from memory (init_module, kexec_load). */
+SEC("lsm/kernel_load_data")
+int BPF_PROG(lsm_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	bool kernel_code = id == LOADING_MODULE || id == LOADING_KEXEC_IMAGE;
+
+	JUDGE_START(ENCLAVE_HOOK_KERNEL_LOAD_DATA, ret);
+	j.arg = id;
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_BASELINE && kernel_code);
+}
+
+/* Restricted: no packet sockets and no raw sockets of any family. */
+SEC("lsm/socket_create")
+int BPF_PROG(lsm_socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	if (kern)
+		return ret;
+	JUDGE_START(ENCLAVE_HOOK_SOCKET_CREATE, ret);
+	j.arg = family;
+	j.arg2 = type;
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_RESTRICTED &&
+			  (family == AF_PACKET || (type & SOCK_TYPE_MASK) == SOCK_RAW));
+}
+
+/* perf events expose kernel addresses and have been a source of kernel
+ * exploits; containers below privileged get none. */
+SEC("lsm/perf_event_open")
+int BPF_PROG(lsm_perf_event_open, struct perf_event_attr *attr, int type, int ret)
+{
+	JUDGE_START(ENCLAVE_HOOK_PERF_EVENT_OPEN, ret);
+	j.arg = BPF_CORE_READ(attr, type);
+	j.arg2 = type;
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_BASELINE);
+}
+
+/* New user namespaces give a task capabilities over fresh namespaces, the
+ * first step of many kernel exploits; restricted containers create none. */
+SEC("lsm/userns_create")
+int BPF_PROG(lsm_userns_create, const struct cred *cred, int ret)
+{
+	JUDGE_START(ENCLAVE_HOOK_USERNS_CREATE, ret);
+	return decide(&j, j.policy.level >= ENCLAVE_LEVEL_RESTRICTED);
 }

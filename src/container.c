@@ -62,11 +62,19 @@ int container_table_new(const char *cgroup_root, struct container_table **out)
 	return 0;
 }
 
+static void free_meta(void *node)
+{
+	struct container_meta *meta = node;
+
+	free(meta->annotations);
+	free(meta);
+}
+
 void container_table_free(struct container_table *table)
 {
 	if (!table)
 		return;
-	tdestroy(table->root, free);
+	tdestroy(table->root, free_meta);
 	if (table->cgroup_fd >= 0)
 		close(table->cgroup_fd);
 	free(table);
@@ -126,11 +134,14 @@ static void resolve_name(struct container_meta *meta, const char *cgroup_name)
 	meta->name[0] = '\0';
 }
 
-static void link_view(struct container_meta *meta)
+/* Point the record view at the fields; call after changing them. */
+void container_meta_link(struct container_meta *meta)
 {
 	meta->view.id = meta->id[0] ? meta->id : NULL;
 	meta->view.name = meta->name[0] ? meta->name : NULL;
 	meta->view.runtime = meta->runtime[0] ? meta->runtime : NULL;
+	meta->view.image = meta->image[0] ? meta->image : NULL;
+	meta->view.rule = meta->rule[0] ? meta->rule : NULL;
 }
 
 static struct container_meta *insert(struct container_table *table, uint64_t cgroup_id)
@@ -163,10 +174,8 @@ static struct container_meta *insert(struct container_table *table, uint64_t cgr
 }
 
 /* Record the container that the kernel registered in cgroup CGROUP_ID. */
-const struct container_meta *container_table_add(struct container_table *table,
-						 uint64_t cgroup_id,
-						 const char *cgroup_name,
-						 const char *runtime)
+struct container_meta *container_table_add(struct container_table *table, uint64_t cgroup_id,
+					   const char *cgroup_name, const char *runtime)
 {
 	struct container_meta *meta = insert(table, cgroup_id);
 
@@ -175,7 +184,7 @@ const struct container_meta *container_table_add(struct container_table *table,
 	record_container_id(cgroup_name, meta->id, sizeof(meta->id));
 	resolve_name(meta, cgroup_name);
 	snprintf(meta->runtime, sizeof(meta->runtime), "%s", runtime);
-	link_view(meta);
+	container_meta_link(meta);
 	return meta;
 }
 
@@ -215,8 +224,7 @@ static int cgroup_name_by_id(struct container_table *table, uint64_t cgroup_id,
 
 /* Return the metadata of cgroup CGROUP_ID; a cgroup first seen here (a
  * container that started before enclaved) is resolved through cgroupfs. */
-const struct container_meta *container_table_lookup(struct container_table *table,
-						    uint64_t cgroup_id)
+struct container_meta *container_table_lookup(struct container_table *table, uint64_t cgroup_id)
 {
 	struct container_meta key = { .cgroup_id = cgroup_id };
 	struct container_meta **slot = tfind(&key, &table->root, compare_meta);
@@ -236,6 +244,38 @@ const struct container_meta *container_table_lookup(struct container_table *tabl
 	return container_table_add(table, cgroup_id, cgroup_name, "");
 }
 
+/* Return the metadata of cgroup CGROUP_ID, or NULL when it has none yet. */
+struct container_meta *container_table_find(struct container_table *table, uint64_t cgroup_id)
+{
+	struct container_meta key = { .cgroup_id = cgroup_id };
+	struct container_meta **slot = tfind(&key, &table->root, compare_meta);
+
+	return slot ? *slot : NULL;
+}
+
+/* twalk(3) takes no context argument, so the walk's is kept here; the
+ * daemon is single-threaded. */
+static void (*walk_fn)(struct container_meta *meta, void *ctx);
+static void *walk_ctx;
+
+static void walk_node(const void *node, VISIT which, int depth)
+{
+	(void)depth;
+	if (which == postorder || which == leaf)
+		walk_fn(*(struct container_meta *const *)node, walk_ctx);
+}
+
+/* Call fn for every container; fn must not add or remove containers. */
+void container_table_for_each(struct container_table *table,
+			      void (*fn)(struct container_meta *meta, void *ctx), void *ctx)
+{
+	walk_fn = fn;
+	walk_ctx = ctx;
+	twalk(table->root, walk_node);
+	walk_fn = NULL;
+	walk_ctx = NULL;
+}
+
 void container_table_remove(struct container_table *table, uint64_t cgroup_id)
 {
 	struct container_meta key = { .cgroup_id = cgroup_id };
@@ -246,6 +286,7 @@ void container_table_remove(struct container_table *table, uint64_t cgroup_id)
 		return;
 	meta = *slot;
 	tdelete(&key, &table->root, compare_meta);
+	free(meta->annotations);
 	free(meta);
 	table->count--;
 }

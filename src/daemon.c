@@ -21,6 +21,7 @@
 #include "config.h"
 #include "container.h"
 #include "daemon.h"
+#include "enforce.h"
 #include "loader.h"
 #include "log.h"
 #include "record.h"
@@ -31,6 +32,7 @@ struct daemon {
 	struct sink_set *sinks;
 	struct loader *loader;
 	struct container_table *containers;
+	struct enforcer enforcer;
 	struct json_buf json;
 	uint64_t sequence;
 	int64_t boot_to_realtime_ns;
@@ -79,8 +81,7 @@ static void copy_kernel_string(char *dst, const char *src, size_t size)
 	dst[len] = '\0';
 }
 
-static const struct container_meta *container_for(struct daemon *d, int type,
-						  const void *data)
+static struct container_meta *container_for(struct daemon *d, int type, const void *data)
 {
 	const struct enclave_rec_container *start = data;
 	const struct enclave_proc *proc = &start->proc;
@@ -94,6 +95,9 @@ static const struct container_meta *container_for(struct daemon *d, int type,
 	if (type != ENCLAVE_REC_CONTAINER_START)
 		return container_table_lookup(d->containers, proc->cgroup_id);
 
+	/* An adopted container's metadata is in the table already. */
+	if (start->flags & ENCLAVE_CONTAINER_ADOPTED)
+		return container_table_lookup(d->containers, proc->cgroup_id);
 	copy_kernel_string(cgroup_name, start->cgroup_name, sizeof(cgroup_name));
 	copy_kernel_string(runtime, start->runtime, sizeof(runtime));
 	return container_table_add(d->containers, proc->cgroup_id, cgroup_name, runtime);
@@ -123,7 +127,7 @@ static void warn_untracked(const struct enclave_rec_decision *rec)
 static int handle_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
-	const struct container_meta *meta;
+	struct container_meta *meta;
 	struct record_context rc;
 	struct enclave_event event;
 	int type = record_validate(data, size);
@@ -140,6 +144,9 @@ static int handle_record(void *ctx, void *data, size_t size)
 
 	/* Every other record type has struct enclave_proc after the header. */
 	meta = container_for(d, type, data);
+	if (meta && type == ENCLAVE_REC_CONTAINER_START &&
+	    !(((const struct enclave_rec_container *)data)->flags & ENCLAVE_CONTAINER_ADOPTED))
+		enforce_container_started(&d->enforcer, meta, data);
 	rc.sequence = ++d->sequence;
 	rc.boot_to_realtime_ns = d->boot_to_realtime_ns;
 	rc.container = meta ? &meta->view : NULL;
@@ -196,6 +203,7 @@ static void on_stats(struct ev_loop *loop, ev_timer *watcher, int revents)
 
 	update_clock_offset(d);
 	report_lost(d);
+	enforce_resume_pending(&d->enforcer);
 	sink_set_flush(d->sinks);
 }
 
@@ -205,11 +213,72 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *watcher, int revents
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Warn about settings that only a restart applies. */
+static void warn_restart_needed(const struct config *old, const struct config *new)
+{
+	bool sinks_changed = old->n_sinks != new->n_sinks;
+
+	for (size_t i = 0; !sinks_changed && i < old->n_sinks; i++) {
+		const struct config_sink *a = &old->sinks[i], *b = &new->sinks[i];
+
+		sinks_changed = strcmp(a->instance, b->instance) || strcmp(a->module, b->module) ||
+				a->n_options != b->n_options;
+		for (size_t j = 0; !sinks_changed && j < a->n_options; j++)
+			sinks_changed = strcmp(a->options[j].key, b->options[j].key) ||
+					strcmp(a->options[j].value, b->options[j].value);
+	}
+	if (sinks_changed)
+		log_msg(LOG_WARNING, "daemon: the [sink] sections changed; they take effect at the next restart");
+	if (old->ringbuf_size != new->ringbuf_size || strcmp(old->sink_dir, new->sink_dir) ||
+	    old->n_runtimes != new->n_runtimes ||
+	    memcmp(old->runtimes, new->runtimes, sizeof(old->runtimes)))
+		log_msg(LOG_WARNING, "daemon: ringbuf_size, sink_dir and runtime take effect at the next restart");
+}
+
+/*
+ * Load the configuration again and apply its policy to every container. A
+ * configuration with an error is rejected as a whole and the running one
+ * stays in force.
+ */
+static void reload(struct daemon *d)
+{
+	struct config *config;
+	char err[1024];
+	int ret;
+
+	ret = config_load(d->config->path, &config, err, sizeof(err));
+	if (ret) {
+		log_msg(LOG_ERR, "%s; the running configuration stays in force", err);
+		return;
+	}
+	ret = enforce_reload(&d->enforcer, config);
+	if (ret) {
+		log_msg(LOG_ERR, "daemon: failed to apply '%s': %s; the running configuration stays in force",
+			config->path, strerror(-ret));
+		/* Part of the tables may be written: put the running ones back. */
+		if (enforce_reload(&d->enforcer, d->config))
+			log_msg(LOG_ERR, "daemon: failed to restore the running configuration's tables");
+		config_free(config);
+		return;
+	}
+	warn_restart_needed(d->config, config);
+	log_set_max_priority(config->log_priority);
+	if (config->stats_interval != d->config->stats_interval) {
+		ev_timer_set(&d->stats_timer, config->stats_interval, config->stats_interval);
+		ev_timer_again(d->loop, &d->stats_timer);
+	}
+	config_free(d->config);
+	d->config = config;
+	log_msg(LOG_NOTICE, "daemon: configuration reloaded");
+}
+
 static void on_sighup(struct ev_loop *loop, ev_signal *watcher, int revents)
 {
 	struct daemon *d = watcher->data;
 
-	log_msg(LOG_NOTICE, "daemon: received SIGHUP, reopening sink outputs");
+	log_msg(LOG_NOTICE, "daemon: received SIGHUP, reloading '%s' and reopening sink outputs",
+		d->config->path);
+	reload(d);
 	sink_set_flush(d->sinks);
 	sink_set_reopen(d->sinks);
 }
@@ -267,8 +336,14 @@ static void shut_down(struct daemon *d)
 	config_free(d->config);
 }
 
+static void emit_record(void *ctx, const void *record, size_t size)
+{
+	handle_record(ctx, (void *)record, size);
+}
+
 static int start(struct daemon *d, const char *config_path)
 {
+	struct enforce_tables tables;
 	char err[1024];
 	int ret;
 
@@ -291,7 +366,29 @@ static int start(struct daemon *d, const char *config_path)
 	if (ret)
 		return ret;
 	update_clock_offset(d);
-	return loader_start(d->config, handle_record, d, &d->loader);
+
+	ret = enforce_tables_build(d->config, &tables);
+	if (ret) {
+		log_msg(LOG_ERR, "daemon: failed to build the policy tables: %s", strerror(-ret));
+		return ret;
+	}
+	ret = loader_start(d->config, &tables.view, handle_record, d, &d->loader);
+	enforce_tables_free(&tables);
+	if (ret)
+		return ret;
+
+	d->enforcer.loader = d->loader;
+	d->enforcer.containers = d->containers;
+	d->enforcer.config = d->config;
+	d->enforcer.emit = emit_record;
+	d->enforcer.emit_ctx = d;
+	ret = enforce_adopt(&d->enforcer);
+	if (ret < 0)
+		log_msg(LOG_ERR, "daemon: failed to look for running containers: %s; they are not enforced",
+			strerror(-ret));
+	else if (ret > 0)
+		log_msg(LOG_NOTICE, "daemon: adopted %d running containers", ret);
+	return 0;
 }
 
 /* Run enclaved until SIGINT or SIGTERM. Start-up errors are reported on

@@ -14,13 +14,14 @@
 #include <syslog.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "enclave.skel.h"
 #include "loader.h"
 #include "log.h"
 
-#define LOADER_MAX_LINKS 16
+#define LOADER_MAX_LINKS 64
 
 struct loader {
 	struct enclave_bpf *skel;
@@ -153,22 +154,9 @@ static int host_mount_namespace(__u64 *inode)
 	return err;
 }
 
-static int fill_maps(struct enclave_bpf *skel, const struct config *config)
+static int fill_runtimes(struct enclave_bpf *skel, const struct config *config)
 {
-	struct enclave_settings settings = {
-		.default_level = config->default_level,
-		.default_mode = config->default_mode,
-	};
-	__u32 zero = 0;
 	__u8 one = 1;
-
-	if (bpf_map__update_elem(skel->maps.settings, &zero, sizeof(zero), &settings,
-				 sizeof(settings), BPF_ANY)) {
-		int err = -errno;
-
-		log_msg(LOG_ERR, "bpf: failed to update map 'settings': %s", strerror(-err));
-		return err;
-	}
 
 	for (size_t i = 0; i < config->n_runtimes; i++) {
 		struct enclave_runtime_key key = {};
@@ -186,6 +174,162 @@ static int fill_maps(struct enclave_bpf *skel, const struct config *config)
 	return 0;
 }
 
+static int update_elem(struct bpf_map *map, const void *key, size_t key_size,
+		       const void *value, size_t value_size, const char *what)
+{
+	if (bpf_map__update_elem(map, key, key_size, value, value_size, BPF_ANY)) {
+		int err = -errno;
+
+		log_msg(LOG_ERR, "bpf: failed to update %s in map '%s': %s", what,
+			bpf_map__name(map), strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static bool key_listed(const void *key, size_t key_size, const void *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(key, (const char *)keys + i * key_size, key_size) == 0)
+			return true;
+	return false;
+}
+
+/* Delete the keys of a map that are not in keys[n]. */
+static int delete_unlisted(struct bpf_map *map, size_t key_size, const void *keys, size_t n)
+{
+	char key[ENCLAVE_PATH_LEN], next[ENCLAVE_PATH_LEN];
+	bool first = true;
+	int err = 0;
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	/* Deleting the current key would restart the walk, so each key is
+	 * deleted after its successor has been read. */
+	while (bpf_map__get_next_key(map, first ? NULL : key, next, key_size) == 0) {
+		if (!first && !key_listed(key, key_size, keys, n) &&
+		    bpf_map__delete_elem(map, key, key_size, 0) && errno != ENOENT)
+			err = -errno;
+		memcpy(key, next, key_size);
+		first = false;
+	}
+	if (!first && !key_listed(key, key_size, keys, n) &&
+	    bpf_map__delete_elem(map, key, key_size, 0) && errno != ENOENT)
+		err = -errno;
+	if (err)
+		log_msg(LOG_ERR, "bpf: failed to delete from map '%s': %s", bpf_map__name(map),
+			strerror(-err));
+	return err;
+}
+
+/*
+ * Write the path rules, mount types and settings. New and changed entries
+ * go in before stale ones are deleted, so that no rule present in both the
+ * old and the new tables is ever missing from the kernel's view.
+ */
+int loader_apply_tables(struct loader *loader, const struct loader_tables *tables)
+{
+	struct enclave_bpf *skel = loader->skel;
+	__u32 zero = 0;
+	int err;
+
+	for (size_t i = 0; i < tables->n_path_rules; i++) {
+		err = update_elem(skel->maps.path_rules, &tables->path_keys[i],
+				  sizeof(tables->path_keys[i]), &tables->path_rules[i],
+				  sizeof(tables->path_rules[i]), tables->path_keys[i].path);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < tables->n_fstypes; i++) {
+		err = update_elem(skel->maps.fstypes, &tables->fstype_keys[i],
+				  sizeof(tables->fstype_keys[i]), &tables->fstype_levels[i],
+				  sizeof(tables->fstype_levels[i]), tables->fstype_keys[i].name);
+		if (err)
+			return err;
+	}
+	err = update_elem(skel->maps.settings, &zero, sizeof(zero), &tables->settings,
+			  sizeof(tables->settings), "the settings");
+	if (err)
+		return err;
+
+	err = delete_unlisted(skel->maps.path_rules, sizeof(struct enclave_path_key),
+			      tables->path_keys, tables->n_path_rules);
+	if (err)
+		return err;
+	return delete_unlisted(skel->maps.fstypes, sizeof(struct enclave_fstype_key),
+			       tables->fstype_keys, tables->n_fstypes);
+}
+
+/* Write a container's policy; with must_exist, only over an entry that the
+ * kernel still has, so a container that is gone does not come back. */
+int loader_set_policy(struct loader *loader, uint64_t cgroup_id,
+		      const struct enclave_policy *policy, bool must_exist)
+{
+	if (bpf_map__update_elem(loader->skel->maps.policies, &cgroup_id, sizeof(cgroup_id),
+				 policy, sizeof(*policy), must_exist ? BPF_EXIST : BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int loader_get_policy(struct loader *loader, uint64_t cgroup_id, struct enclave_policy *policy)
+{
+	if (bpf_map__lookup_elem(loader->skel->maps.policies, &cgroup_id, sizeof(cgroup_id),
+				 policy, sizeof(*policy), 0))
+		return -errno;
+	return 0;
+}
+
+int loader_get_container(struct loader *loader, uint64_t cgroup_id,
+			 struct enclave_container *container)
+{
+	if (bpf_map__lookup_elem(loader->skel->maps.containers, &cgroup_id, sizeof(cgroup_id),
+				 container, sizeof(*container), 0))
+		return -errno;
+	return 0;
+}
+
+/* Add a container found at start-up; -EEXIST when the kernel has it. */
+int loader_add_container(struct loader *loader, uint64_t cgroup_id,
+			 const struct enclave_container *container)
+{
+	if (bpf_map__update_elem(loader->skel->maps.containers, &cgroup_id, sizeof(cgroup_id),
+				 container, sizeof(*container), BPF_NOEXIST))
+		return -errno;
+	return 0;
+}
+
+/* Call fn for every container's own cgroup id in the policies map. */
+int loader_for_each_policy(struct loader *loader,
+			   void (*fn)(void *ctx, uint64_t cgroup_id,
+				      const struct enclave_policy *policy),
+			   void *ctx)
+{
+	struct bpf_map *map = loader->skel->maps.policies;
+	uint64_t ids[256];
+	uint64_t key, next;
+	bool first = true;
+
+	/* Collect first, because fn may update entries. */
+	for (;;) {
+		size_t n = 0;
+
+		while (n < sizeof(ids) / sizeof(ids[0]) &&
+		       bpf_map__get_next_key(map, first ? NULL : &key, &next, sizeof(next)) == 0) {
+			ids[n++] = next;
+			key = next;
+			first = false;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct enclave_policy policy;
+
+			if (loader_get_policy(loader, ids[i], &policy) == 0)
+				fn(ctx, ids[i], &policy);
+		}
+		if (n < sizeof(ids) / sizeof(ids[0]))
+			return 0;
+	}
+}
+
 static int attach_all(struct loader *loader)
 {
 	struct bpf_program *prog;
@@ -193,6 +337,8 @@ static int attach_all(struct loader *loader)
 	bpf_object__for_each_program(prog, loader->skel->obj) {
 		struct bpf_link *link;
 
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (loader->n_links == LOADER_MAX_LINKS) {
 			log_msg(LOG_ERR, "bpf: failed to attach program '%s': more than %d programs",
 				bpf_program__name(prog), LOADER_MAX_LINKS);
@@ -208,6 +354,40 @@ static int attach_all(struct loader *loader)
 		}
 		loader->links[loader->n_links++] = link;
 	}
+	return 0;
+}
+
+/*
+ * Skip the LSM programs whose hook this kernel lacks (the path hooks need
+ * CONFIG_SECURITY_PATH, userns_create came with Linux 6.1), so that the
+ * others still load; each skipped hook is logged as not enforced.
+ */
+static int skip_missing_hooks(struct enclave_bpf *skel)
+{
+	struct bpf_program *prog;
+	struct btf *vmlinux;
+	int err;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		err = -errno;
+		log_msg(LOG_ERR, "bpf: failed to read the kernel's BTF: %s", strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *section = bpf_program__section_name(prog);
+		char func[128];
+
+		if (strncmp(section, "lsm/", 4) != 0)
+			continue;
+		snprintf(func, sizeof(func), "bpf_lsm_%s", section + 4);
+		if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) >= 0)
+			continue;
+		bpf_program__set_autoload(prog, false);
+		log_msg(LOG_WARNING, "bpf: this kernel has no LSM hook '%s'; it is not enforced",
+			section + 4);
+	}
+	btf__free(vmlinux);
 	return 0;
 }
 
@@ -242,6 +422,10 @@ static int open_and_load(struct loader *loader, const struct config *config)
 		return err;
 	}
 
+	err = skip_missing_hooks(skel);
+	if (err)
+		return err;
+
 	last_program[0] = '\0';
 	err = enclave_bpf__load(skel);
 	if (err) {
@@ -252,8 +436,8 @@ static int open_and_load(struct loader *loader, const struct config *config)
 }
 
 /* Load, fill and attach the BPF programs and open the ring buffer. */
-int loader_start(const struct config *config, loader_record_fn on_record, void *ctx,
-		 struct loader **out)
+int loader_start(const struct config *config, const struct loader_tables *tables,
+		 loader_record_fn on_record, void *ctx, struct loader **out)
 {
 	struct loader *loader = calloc(1, sizeof(*loader));
 	int err;
@@ -268,7 +452,10 @@ int loader_start(const struct config *config, loader_record_fn on_record, void *
 	if (err)
 		goto fail;
 
-	err = fill_maps(loader->skel, config);
+	err = fill_runtimes(loader->skel, config);
+	if (err)
+		goto fail;
+	err = loader_apply_tables(loader, tables);
 	if (err)
 		goto fail;
 

@@ -18,10 +18,12 @@ _Static_assert(sizeof(struct enclave_proc) == 296, "enclave_proc layout");
 _Static_assert(sizeof(struct enclave_rec_container) == 464, "container record layout");
 _Static_assert(sizeof(struct enclave_rec_exec) == 320, "exec record layout");
 _Static_assert(sizeof(struct enclave_rec_exit) == 320, "exit record layout");
-_Static_assert(sizeof(struct enclave_rec_decision) == 336, "decision record layout");
+_Static_assert(sizeof(struct enclave_rec_decision) == 664, "decision record layout");
 _Static_assert(sizeof(struct enclave_rec_cgroup) == 32, "cgroup record layout");
 _Static_assert(sizeof(struct enclave_container) == 40, "containers map value layout");
-_Static_assert(sizeof(struct enclave_settings) == 8, "settings map value layout");
+_Static_assert(sizeof(struct enclave_settings) == 16, "settings map value layout");
+_Static_assert(sizeof(struct enclave_policy) == 8, "policies map value layout");
+_Static_assert(sizeof(struct enclave_path_rule) == 8, "path rules map value layout");
 
 /* Names of the fields whose bytes were not valid UTF-8; see add_string(). */
 #define RECORD_MAX_LOSSY 8
@@ -38,6 +40,29 @@ static const char *const hook_names[ENCLAVE_HOOK_MAX] = {
 	[ENCLAVE_HOOK_NONE] = "lifecycle",	/* container and process events */
 	[ENCLAVE_HOOK_SYSLOG] = "syslog",
 	[ENCLAVE_HOOK_BPRM_CHECK] = "bprm_check_security",
+	[ENCLAVE_HOOK_FILE_OPEN] = "file_open",
+	[ENCLAVE_HOOK_PATH_TRUNCATE] = "path_truncate",
+	[ENCLAVE_HOOK_PATH_UNLINK] = "path_unlink",
+	[ENCLAVE_HOOK_PATH_MKDIR] = "path_mkdir",
+	[ENCLAVE_HOOK_PATH_RMDIR] = "path_rmdir",
+	[ENCLAVE_HOOK_PATH_MKNOD] = "path_mknod",
+	[ENCLAVE_HOOK_PATH_SYMLINK] = "path_symlink",
+	[ENCLAVE_HOOK_PATH_LINK] = "path_link",
+	[ENCLAVE_HOOK_PATH_RENAME] = "path_rename",
+	[ENCLAVE_HOOK_PATH_CHMOD] = "path_chmod",
+	[ENCLAVE_HOOK_PATH_CHOWN] = "path_chown",
+	[ENCLAVE_HOOK_SB_MOUNT] = "sb_mount",
+	[ENCLAVE_HOOK_MOVE_MOUNT] = "move_mount",
+	[ENCLAVE_HOOK_TASK_FIX_SETUID] = "task_fix_setuid",
+	[ENCLAVE_HOOK_BPRM_CREDS] = "bprm_creds_from_file",
+	[ENCLAVE_HOOK_PTRACE] = "ptrace_access_check",
+	[ENCLAVE_HOOK_BPF] = "bpf",
+	[ENCLAVE_HOOK_MODULE_REQUEST] = "kernel_module_request",
+	[ENCLAVE_HOOK_KERNEL_READ_FILE] = "kernel_read_file",
+	[ENCLAVE_HOOK_KERNEL_LOAD_DATA] = "kernel_load_data",
+	[ENCLAVE_HOOK_SOCKET_CREATE] = "socket_create",
+	[ENCLAVE_HOOK_PERF_EVENT_OPEN] = "perf_event_open",
+	[ENCLAVE_HOOK_USERNS_CREATE] = "userns_create",
 };
 
 /* The SYSLOG_ACTION_* names of include/linux/syslog.h. */
@@ -220,6 +245,11 @@ static void add_container(struct record_writer *w, const struct record_context *
 		json_put_string(w->buf, "id", c->id, strlen(c->id));
 	if (c && c->name)
 		json_put_string(w->buf, "name", c->name, strlen(c->name));
+	if (c && c->image && c->image[0]) {
+		json_object_begin(w->buf, "image");
+		json_put_string(w->buf, "name", c->image, strlen(c->image));
+		json_object_end(w->buf);
+	}
 	if (runtime)
 		add_string(w, "runtime", "container.runtime", runtime, ENCLAVE_COMM_LEN);
 	else if (c && c->runtime)
@@ -303,6 +333,133 @@ static void add_syslog_type(struct json_buf *buf, int64_t type)
 	json_object_end(buf);
 }
 
+static const char *const load_data_ids[] = {
+	"unknown", "firmware", "module", "kexec_image", "kexec_initramfs", "policy",
+	"x509_certificate",
+};
+
+/* The object of a decision as one string: what the hook judged. */
+static void add_object(struct record_writer *w, const struct enclave_rec_decision *rec)
+{
+	char text[64];
+	const char *name;
+
+	switch (rec->hook) {
+	case ENCLAVE_HOOK_SYSLOG:
+		name = rec->arg >= 0 && rec->arg < 11 ? syslog_actions[rec->arg] : "unknown";
+		json_put_string(w->buf, "object", name, strlen(name));
+		return;
+	case ENCLAVE_HOOK_MODULE_REQUEST:
+		add_string(w, "object", "enclave.object", rec->name, sizeof(rec->name));
+		return;
+	case ENCLAVE_HOOK_KERNEL_LOAD_DATA:
+		name = name_of(load_data_ids, 7, (unsigned int)rec->arg);
+		json_put_string(w->buf, "object", name, strlen(name));
+		return;
+	case ENCLAVE_HOOK_TASK_FIX_SETUID:
+		snprintf(text, sizeof(text), "euid %lld", (long long)rec->arg);
+		break;
+	case ENCLAVE_HOOK_PTRACE:
+		snprintf(text, sizeof(text), "pid %lld", (long long)rec->arg);
+		break;
+	case ENCLAVE_HOOK_BPF:
+		snprintf(text, sizeof(text), "bpf command %lld", (long long)rec->arg);
+		break;
+	case ENCLAVE_HOOK_SOCKET_CREATE:
+		snprintf(text, sizeof(text), "family %lld type %lld", (long long)rec->arg,
+			 (long long)(rec->arg2 & 0xf));
+		break;
+	case ENCLAVE_HOOK_PERF_EVENT_OPEN:
+		snprintf(text, sizeof(text), "perf type %lld", (long long)rec->arg);
+		break;
+	case ENCLAVE_HOOK_USERNS_CREATE:
+		snprintf(text, sizeof(text), "user namespace");
+		break;
+	default:
+		if (rec->path[0] || rec->object_flags)
+			add_string(w, "object", "enclave.object", rec->path, sizeof(rec->path));
+		return;
+	}
+	json_put_string(w->buf, "object", text, strlen(text));
+}
+
+/* Hook-specific fields of a decision beside enclave.object. */
+static void add_hook_fields(struct record_writer *w, const struct enclave_rec_decision *rec)
+{
+	struct json_buf *buf = w->buf;
+
+	if (rec->object_flags & ENCLAVE_OBJECT_TRUNCATED)
+		json_put_bool(buf, "object_truncated", true);
+	if (rec->object_flags & ENCLAVE_OBJECT_UNRESOLVED)
+		json_put_bool(buf, "object_unresolved", true);
+	if (rec->object_flags & ENCLAVE_OBJECT_FS_PATH)
+		json_put_bool(buf, "object_filesystem_path", true);
+
+	switch (rec->hook) {
+	case ENCLAVE_HOOK_SYSLOG:
+		add_syslog_type(buf, rec->arg);
+		break;
+	case ENCLAVE_HOOK_FILE_OPEN:
+		json_put_bool(buf, "write", rec->arg != 0);
+		break;
+	case ENCLAVE_HOOK_SB_MOUNT:
+		/* MS_REMOUNT, MS_BIND and MS_MOVE name a source, a new mount its
+		 * filesystem type. */
+		json_object_begin(buf, "mount");
+		json_put_u64(buf, "flags", (uint64_t)rec->arg);
+		if (rec->name[0] && (rec->arg & (32 | 4096 | 8192)))
+			add_string(w, "source", "enclave.mount.source", rec->name,
+				   sizeof(rec->name));
+		else if (rec->name[0])
+			add_string(w, "type", "enclave.mount.type", rec->name,
+				   sizeof(rec->name));
+		json_object_end(buf);
+		break;
+	case ENCLAVE_HOOK_TASK_FIX_SETUID:
+	case ENCLAVE_HOOK_BPRM_CREDS:
+		json_object_begin(buf, "setuid");
+		json_put_i64(buf, "euid", rec->arg);
+		json_put_i64(buf, "old_euid", rec->arg2);
+		json_object_end(buf);
+		break;
+	case ENCLAVE_HOOK_PTRACE:
+		json_object_begin(buf, "target");
+		json_put_i64(buf, "pid", rec->arg);
+		add_string(w, "name", "enclave.target.name", rec->name, ENCLAVE_COMM_LEN);
+		json_put_i64(buf, "mode", rec->arg2);
+		json_object_end(buf);
+		break;
+	case ENCLAVE_HOOK_BPF:
+		json_object_begin(buf, "bpf");
+		json_put_i64(buf, "cmd", rec->arg);
+		json_object_end(buf);
+		break;
+	case ENCLAVE_HOOK_KERNEL_READ_FILE:
+	case ENCLAVE_HOOK_KERNEL_LOAD_DATA:
+		json_put_i64(buf, "read_id", rec->arg);
+		break;
+	case ENCLAVE_HOOK_SOCKET_CREATE:
+		json_object_begin(buf, "socket");
+		json_put_i64(buf, "family", rec->arg);
+		json_put_i64(buf, "type", rec->arg2);
+		json_object_end(buf);
+		break;
+	case ENCLAVE_HOOK_PERF_EVENT_OPEN:
+		json_object_begin(buf, "perf");
+		json_put_i64(buf, "type", rec->arg);
+		json_object_end(buf);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool hook_judges_path(unsigned int hook)
+{
+	return (hook >= ENCLAVE_HOOK_FILE_OPEN && hook <= ENCLAVE_HOOK_MOVE_MOUNT) ||
+	       hook == ENCLAVE_HOOK_BPRM_CREDS || hook == ENCLAVE_HOOK_KERNEL_READ_FILE;
+}
+
 static void render_decision(struct record_writer *w, const struct enclave_rec_decision *rec,
 			    const struct record_context *ctx)
 {
@@ -315,19 +472,24 @@ static void render_decision(struct record_writer *w, const struct enclave_rec_de
 	add_event(w->buf, action, untracked ? NULL : outcome, ctx->sequence);
 	add_container(w, ctx, NULL);
 	add_process(w, &rec->proc, false, 0);
+	if (!untracked && hook_judges_path(rec->hook) && rec->path[0]) {
+		json_object_begin(w->buf, "file");
+		add_string(w, "path", "file.path", rec->path, sizeof(rec->path));
+		json_object_end(w->buf);
+	}
 
 	json_object_begin(w->buf, "enclave");
 	json_put_string(w->buf, "hook", hook, strlen(hook));
 	if (!untracked) {
 		add_policy(w->buf, rec->level, rec->mode);
 		json_put_i64(w->buf, "errno", rec->error);
+		add_object(w, rec);
+		add_hook_fields(w, rec);
 	} else {
 		const char *reason = record_untracked_reason(rec->arg);
 
 		json_put_string(w->buf, "untracked", reason, strlen(reason));
 	}
-	if (rec->hook == ENCLAVE_HOOK_SYSLOG)
-		add_syslog_type(w->buf, rec->arg);
 	add_raw(w);
 	json_object_end(w->buf);
 }
@@ -342,7 +504,14 @@ static void render_container(struct record_writer *w, const struct enclave_rec_c
 	add_process(w, &rec->proc, stop, rec->exit_code);
 
 	json_object_begin(w->buf, "enclave");
-	add_policy(w->buf, rec->level, rec->mode);
+	if (ctx->container) {
+		const char *rule = ctx->container->rule ? ctx->container->rule : "default";
+
+		add_policy(w->buf, ctx->container->level, ctx->container->mode);
+		json_put_string(w->buf, "rule", rule, strlen(rule));
+	}
+	if (!stop && ctx->container && ctx->container->adopted)
+		json_put_bool(w->buf, "adopted", true);
 	if (stop)
 		add_signal(w->buf, rec->exit_code);
 	if (!stop)

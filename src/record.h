@@ -2,6 +2,7 @@
 #ifndef ENCLAVE_RECORD_H
 #define ENCLAVE_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -15,6 +16,11 @@ struct record_container {
 	const char *id;
 	const char *name;
 	const char *runtime;
+	const char *image;		/* NULL when unknown */
+	const char *rule;		/* the [rule] that chose the policy, or NULL */
+	unsigned int level;		/* enum enclave_level of the container */
+	unsigned int mode;		/* enum enclave_mode */
+	bool adopted;			/* running before enclaved started */
 };
 
 /* Per-record input that does not come from the kernel. */

@@ -13,8 +13,9 @@ ENCLAVED_LOG="$WORK/enclaved.log"
 ENCLAVED_PID=
 
 # Start enclaved with the JSON sink writing to $EVENTS; extra configuration
-# lines for [policy] come as arguments, and ENCLAVED_DAEMON_CONFIG may hold
-# one for [daemon]. Waits until the programs are attached.
+# lines for [policy] come as arguments, ENCLAVED_DAEMON_CONFIG may hold lines
+# for [daemon], and ENCLAVED_SECTIONS whole sections ([level NAME], [rule
+# NAME]). Waits until the programs are attached.
 enclaved_start() {
 	{
 		echo "[daemon]"
@@ -28,6 +29,9 @@ enclaved_start() {
 		for _ed_line in "$@"; do
 			echo "$_ed_line"
 		done
+		if [ -n "${ENCLAVED_SECTIONS:-}" ]; then
+			echo "$ENCLAVED_SECTIONS"
+		fi
 		echo "[sink events]"
 		echo "module = json"
 		echo "path = $EVENTS"
