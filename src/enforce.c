@@ -405,7 +405,7 @@ static void describe_process(pid_t pid, pid_t ppid, uint64_t cgroup_id, struct e
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	if (read_small_file(path, buf, sizeof(buf)) > 0) {
 		buf[strcspn(buf, "\n")] = '\0';
-		snprintf(proc->comm, sizeof(proc->comm), "%s", buf);
+		snprintf(proc->comm, sizeof(proc->comm), "%.*s", (int)sizeof(proc->comm) - 1, buf);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	len = readlink(path, proc->exe, sizeof(proc->exe) - 1);
@@ -446,7 +446,8 @@ static bool adopt(struct enforcer *e, pid_t pid, pid_t ppid, const char *path)
 	rec.hdr.time_ns = boottime_ns();
 	describe_process(pid, ppid, st.st_ino, &rec.proc);
 	rec.flags = ENCLAVE_CONTAINER_ADOPTED;
-	snprintf(rec.cgroup_name, sizeof(rec.cgroup_name), "%s", leaf);
+	snprintf(rec.cgroup_name, sizeof(rec.cgroup_name), "%.*s",
+		 (int)sizeof(rec.cgroup_name) - 1, leaf);
 
 	/* A service with a private mount namespace (systemd's PrivateTmp=)
 	 * looks the same from /proc: only a runtime's state makes it a
@@ -485,18 +486,20 @@ static bool adopt(struct enforcer *e, pid_t pid, pid_t ppid, const char *path)
 int enforce_adopt(struct enforcer *e)
 {
 	struct dirent *entry;
-	ino_t host_ns;
+	ino_t host_ns = 0;
 	DIR *proc;
 	int adopted = 0;
 
-	if (mount_ns_of(1, &host_ns))
-		return -errno;
+	int err = mount_ns_of(1, &host_ns);
+
+	if (err)
+		return err;
 	proc = opendir("/proc");
 	if (!proc)
 		return -errno;
 	while ((entry = readdir(proc))) {
 		char path[4096], parent_path[4096];
-		ino_t ns, parent_ns;
+		ino_t ns = 0, parent_ns = 0;
 		pid_t pid, ppid;
 
 		if (!isdigit((unsigned char)entry->d_name[0]))

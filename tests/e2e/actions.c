@@ -27,8 +27,12 @@
 #include <unistd.h>
 
 #define SYSLOG_ACTION_SIZE_BUFFER 10
+#ifndef FSCONFIG_CMD_CREATE
 #define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x4
+#endif
 
 static const char *action;
 
@@ -239,6 +243,8 @@ int main(int argc, char **argv)
 		return report(mount("none", arg2, arg, 0, NULL));
 	if (strcmp(action, "bind") == 0)	/* bind SOURCE TARGET */
 		return report(mount(arg, arg2, NULL, MS_BIND, NULL));
+	if (strcmp(action, "private") == 0)	/* a propagation change */
+		return report(mount(NULL, arg, NULL, MS_PRIVATE | MS_REC, NULL));
 	if (strcmp(action, "move_mount") == 0)
 		return report(new_api_mount(arg));
 	if (strcmp(action, "setuid_root") == 0)

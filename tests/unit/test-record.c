@@ -17,6 +17,12 @@
 
 static const struct record_container box = {
 	.id = "mybox", .name = "mybox", .runtime = "runc:[2:INIT]",
+	.level = ENCLAVE_LEVEL_BASELINE, .mode = ENCLAVE_MODE_AUDIT, .rule = "web",
+};
+
+static const struct record_container adopted_box = {
+	.id = "old", .name = "old", .runtime = "crun", .image = "alpine:3",
+	.level = ENCLAVE_LEVEL_RESTRICTED, .mode = ENCLAVE_MODE_ENFORCE, .adopted = true,
 };
 
 /* Look up a dotted path such as "process.parent.pid". */
@@ -251,7 +257,6 @@ static void test_container_start_stop(void)
 	fill_proc(&rec.proc);
 	strcpy(rec.runtime, "crun");
 	strcpy(rec.cgroup_name, "mybox");
-	rec.level = ENCLAVE_LEVEL_BASELINE;
 
 	json_buf_init(&buf);
 	CHECK_EQ_INT(record_render(&rec, sizeof(rec), &ctx, &buf, &event), 0);
@@ -264,8 +269,24 @@ static void test_container_start_stop(void)
 	CHECK_EQ_STR(get_str(root, "container.id"), "mybox");
 	CHECK_EQ_STR(get_str(root, "enclave.cgroup"), "mybox");
 	CHECK_EQ_STR(get_str(root, "enclave.policy"), "baseline");
+	CHECK_EQ_STR(get_str(root, "enclave.mode"), "audit");
+	CHECK_EQ_STR(get_str(root, "enclave.rule"), "web");
+	CHECK(get(root, "enclave.adopted") == NULL);
+	CHECK(get(root, "container.image.name") == NULL);
 	CHECK(get(root, "process.exit_code") == NULL);
 	json_object_put(root);
+
+	ctx.container = &adopted_box;
+	CHECK_EQ_INT(record_render(&rec, sizeof(rec), &ctx, &buf, &event), 0);
+	root = parse(&event);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.policy"), "restricted");
+	CHECK_EQ_STR(get_str(root, "enclave.mode"), "enforce");
+	CHECK_EQ_STR(get_str(root, "enclave.rule"), "default");
+	CHECK(json_object_get_boolean(get(root, "enclave.adopted")));
+	CHECK_EQ_STR(get_str(root, "container.image.name"), "alpine:3");
+	json_object_put(root);
+	ctx.container = &box;
 
 	rec.hdr.type = ENCLAVE_REC_CONTAINER_STOP;
 	rec.exit_code = 3 << 8;	/* exit(3) */
@@ -278,6 +299,127 @@ static void test_container_start_stop(void)
 	CHECK(get(root, "enclave.signal") == NULL);
 	CHECK(get(root, "enclave.cgroup") == NULL);
 	json_object_put(root);
+	json_buf_free(&buf);
+}
+
+/* Render a decision of HOOK with the given object fields. */
+static struct json_object *render_hook(struct enclave_rec_decision *rec, unsigned int hook,
+				       struct json_buf *buf)
+{
+	struct record_context ctx = { .sequence = 5, .container = &box };
+	struct enclave_event event;
+
+	rec->hdr.type = ENCLAVE_REC_DECISION;
+	rec->hdr.size = sizeof(*rec);
+	fill_proc(&rec->proc);
+	rec->hook = hook;
+	rec->verdict = ENCLAVE_VERDICT_DENY;
+	rec->error = 1;
+	rec->level = ENCLAVE_LEVEL_RESTRICTED;
+	if (record_render(rec, sizeof(*rec), &ctx, buf, &event) != 0)
+		return NULL;
+	return parse(&event);
+}
+
+static void test_decision_objects(void)
+{
+	struct enclave_rec_decision rec;
+	struct json_object *root;
+	struct json_buf buf;
+
+	json_buf_init(&buf);
+
+	memset(&rec, 0, sizeof(rec));
+	strcpy(rec.path, "/proc/sys/kernel/hostname");
+	rec.arg = 1;
+	rec.object_flags = ENCLAVE_OBJECT_FS_PATH;
+	root = render_hook(&rec, ENCLAVE_HOOK_FILE_OPEN, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.hook"), "file_open");
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "/proc/sys/kernel/hostname");
+	CHECK_EQ_STR(get_str(root, "file.path"), "/proc/sys/kernel/hostname");
+	CHECK(json_object_get_boolean(get(root, "enclave.write")));
+	CHECK(json_object_get_boolean(get(root, "enclave.object_filesystem_path")));
+	CHECK(get(root, "enclave.object_truncated") == NULL);
+	json_object_put(root);
+
+	/* A path cut at the buffer and one that could not be resolved. */
+	memset(&rec, 0, sizeof(rec));
+	memset(rec.path, 'a', sizeof(rec.path) - 1);
+	rec.path[0] = '/';
+	rec.object_flags = ENCLAVE_OBJECT_TRUNCATED;
+	root = render_hook(&rec, ENCLAVE_HOOK_PATH_MKDIR, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_INT(strlen(get_str(root, "enclave.object")), ENCLAVE_PATH_LEN - 1);
+	CHECK(json_object_get_boolean(get(root, "enclave.object_truncated")));
+	json_object_put(root);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.object_flags = ENCLAVE_OBJECT_UNRESOLVED;
+	root = render_hook(&rec, ENCLAVE_HOOK_PATH_UNLINK, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "");
+	CHECK(json_object_get_boolean(get(root, "enclave.object_unresolved")));
+	CHECK(get(root, "file.path") == NULL);
+	json_object_put(root);
+
+	memset(&rec, 0, sizeof(rec));
+	strcpy(rec.path, "/mnt");
+	strcpy(rec.name, "sysfs");
+	root = render_hook(&rec, ENCLAVE_HOOK_SB_MOUNT, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "/mnt");
+	CHECK_EQ_STR(get_str(root, "enclave.mount.type"), "sysfs");
+	CHECK(get(root, "enclave.mount.source") == NULL);
+	json_object_put(root);
+
+	rec.arg = 4096;	/* MS_BIND */
+	strcpy(rec.name, "/etc");
+	root = render_hook(&rec, ENCLAVE_HOOK_SB_MOUNT, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.mount.source"), "/etc");
+	CHECK_EQ_INT(get_int(root, "enclave.mount.flags"), 4096);
+	json_object_put(root);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.arg = 1;
+	rec.arg2 = 0x12;
+	strcpy(rec.name, "sshd");
+	root = render_hook(&rec, ENCLAVE_HOOK_PTRACE, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "pid 1");
+	CHECK_EQ_INT(get_int(root, "enclave.target.pid"), 1);
+	CHECK_EQ_STR(get_str(root, "enclave.target.name"), "sshd");
+	json_object_put(root);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.arg = 17;
+	rec.arg2 = 3 | 0x80000;	/* SOCK_RAW | SOCK_CLOEXEC */
+	root = render_hook(&rec, ENCLAVE_HOOK_SOCKET_CREATE, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "family 17 type 3");
+	json_object_put(root);
+
+	memset(&rec, 0, sizeof(rec));
+	strcpy(rec.name, "net-pf-9");
+	root = render_hook(&rec, ENCLAVE_HOOK_MODULE_REQUEST, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "net-pf-9");
+	json_object_put(root);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.arg = 2;	/* LOADING_MODULE */
+	root = render_hook(&rec, ENCLAVE_HOOK_KERNEL_LOAD_DATA, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "module");
+	json_object_put(root);
+
+	memset(&rec, 0, sizeof(rec));
+	root = render_hook(&rec, ENCLAVE_HOOK_USERNS_CREATE, &buf);
+	CHECK(root != NULL);
+	CHECK_EQ_STR(get_str(root, "enclave.object"), "user namespace");
+	json_object_put(root);
+
 	json_buf_free(&buf);
 }
 
@@ -425,6 +567,7 @@ int main(void)
 	test_audit_outcome();
 	test_untracked_and_odd_type();
 	test_container_start_stop();
+	test_decision_objects();
 	test_exec_exit();
 	test_validate();
 	test_container_id();
