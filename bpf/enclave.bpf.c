@@ -83,7 +83,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ENCLAVE_MAX_PATH_RULES);
+	__uint(max_entries, ENCLAVE_MAX_PATH_ENTRIES);
 	__type(key, struct enclave_path_key);
 	__type(value, struct enclave_path_rule);
 } path_rules SEC(".maps");
@@ -343,8 +343,6 @@ struct walk_ctx {
 	struct enclave_task *task;
 	__u64 dentry;			/* struct dentry * */
 	__u64 vfsmnt;			/* struct vfsmount * */
-	__u64 root_dentry;
-	__u64 root_mnt;
 	int n;
 	bool in_sb;
 	bool done;
@@ -357,8 +355,6 @@ static long walk_step(__u32 index, void *data)
 	struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
 	struct dentry *parent;
 
-	if (!w->in_sb && w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt)
-		goto done;
 	if (!w->in_sb && dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
 		struct mount *mnt = real_mount(vfsmnt);
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
@@ -382,8 +378,10 @@ done:
 }
 
 /*
- * Walk from a dentry up to the task's root and keep the dentries of the
- * last WALK_RING components, which are the top of the path, in task->walk.
+ * Walk from a dentry up to the root of the task's mount namespace and keep
+ * the dentries of the last WALK_RING components, which are the top of the
+ * path, in task->walk. The walk ignores the task's root directory, so that
+ * a chroot(2) inside a container cannot make a path look shorter.
  * With in_sb the walk stays in the dentry's filesystem and stops at its
  * root, which gives the filesystem's own path under bind mounts. Returns
  * the number of components, or -1 when the root is more than
@@ -392,13 +390,10 @@ done:
 static __always_inline int walk_up(struct enclave_task *t, struct dentry *dentry,
 				   struct vfsmount *vfsmnt, bool in_sb)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct walk_ctx w = {
 		.task = t,
 		.dentry = (__u64)dentry,
 		.vfsmnt = (__u64)vfsmnt,
-		.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
-		.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
 		.in_sb = in_sb,
 	};
 
@@ -505,6 +500,7 @@ struct match_ctx {
 	struct enclave_task *task;
 	__u8 level;
 	bool write;
+	bool moving;		/* the object is renamed away from its path */
 	bool deny;
 };
 
@@ -519,7 +515,8 @@ static long match_step(__u32 index, void *data)
 		struct enclave_path_rule *rule = bpf_map_lookup_elem(&path_rules, &t->key);
 
 		if (rule && (m->level >= rule->open_level ||
-			     (m->write && m->level >= rule->write_level))) {
+			     (m->write && m->level >= rule->write_level) ||
+			     (m->moving && c == '\0' && m->level >= rule->below_level))) {
 			m->deny = true;
 			return 1;
 		}
@@ -535,9 +532,10 @@ static long match_step(__u32 index, void *data)
  * the path rules. A rule for /etc matches /etc and /etc/x, never /etcfoo.
  * A truncated path is looked up at its cut too, which can only deny more.
  */
-static __always_inline bool path_denied(struct enclave_task *t, __u8 level, bool write)
+static __always_inline bool path_denied(struct enclave_task *t, __u8 level, bool write,
+					bool moving)
 {
-	struct match_ctx m = { .task = t, .level = level, .write = write };
+	struct match_ctx m = { .task = t, .level = level, .write = write, .moving = moving };
 
 	__builtin_memset(&t->key, 0, sizeof(t->key));
 	bpf_loop(ENCLAVE_PATH_LEN, match_step, &m, 0);
@@ -559,7 +557,7 @@ static __always_inline struct enclave_task *walk_storage(void)
  * When the path cannot be resolved, the access is denied.
  */
 static __always_inline bool judge_path(struct judgement *j, struct dentry *dentry,
-				       struct vfsmount *vfsmnt, bool write)
+				       struct vfsmount *vfsmnt, bool write, bool moving)
 {
 	struct super_block *sb = BPF_CORE_READ(dentry, d_sb);
 	struct enclave_task *t = walk_storage();
@@ -580,14 +578,14 @@ static __always_inline bool judge_path(struct judgement *j, struct dentry *dentr
 		if (n < 0)
 			goto unresolved;
 		j->object_flags |= build_path(t, n, off);
-		return path_denied(t, level, write);
+		return path_denied(t, level, write, moving);
 	}
 
 	n = walk_up(t, dentry, vfsmnt, false);
 	if (n < 0)
 		goto unresolved;
 	j->object_flags |= build_path(t, n, 0);
-	if (path_denied(t, level, write))
+	if (path_denied(t, level, write, moving))
 		return true;
 
 	if (BPF_CORE_READ(vfsmnt, mnt_root) == BPF_CORE_READ(sb, s_root))
@@ -597,7 +595,7 @@ static __always_inline bool judge_path(struct judgement *j, struct dentry *dentr
 	if (n < 0)
 		goto unresolved;
 	j->object_flags = build_path(t, n, 0) | ENCLAVE_OBJECT_FS_PATH;
-	if (path_denied(t, level, write))
+	if (path_denied(t, level, write, moving))
 		return true;
 	/* Allowed: the record, if any, names the path the task used. */
 	n = walk_up(t, dentry, vfsmnt, false);
@@ -957,21 +955,29 @@ int BPF_PROG(lsm_file_open, struct file *file, int ret)
 	write = BPF_CORE_READ(file, f_mode) & FMODE_WRITE;
 	j.arg = write;
 	deny = judge_path(&j, BPF_CORE_READ(file, f_path.dentry),
-			  BPF_CORE_READ(file, f_path.mnt), write);
+			  BPF_CORE_READ(file, f_path.mnt), write, false);
 	if (!deny && is_kernel_memory_device(BPF_CORE_READ(file, f_inode)))
 		deny = true;
 	return decide(&j, deny);
 }
 
-/* A change to the object at dentry in the mount of dir: a write. */
-static __always_inline int judge_write(__u32 hook, struct dentry *dentry,
-				       struct vfsmount *vfsmnt, int ret)
+/* A change to the object at dentry in the mount of dir: a write. moving
+ * is set for the source of a rename, which must not carry a rule's files
+ * away from the rule's path. */
+static __always_inline int judge_change(__u32 hook, struct dentry *dentry,
+					struct vfsmount *vfsmnt, bool moving, int ret)
 {
 	JUDGE_START(hook, ret);
 	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
 		return decide(&j, false);
 	j.arg = 1;
-	return decide(&j, judge_path(&j, dentry, vfsmnt, true));
+	return decide(&j, judge_path(&j, dentry, vfsmnt, true, moving));
+}
+
+static __always_inline int judge_write(__u32 hook, struct dentry *dentry,
+				       struct vfsmount *vfsmnt, int ret)
+{
+	return judge_change(hook, dentry, vfsmnt, false, ret);
 }
 
 SEC("lsm/path_truncate")
@@ -1030,7 +1036,8 @@ SEC("lsm/path_rename")
 int BPF_PROG(lsm_path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
-	ret = judge_write(ENCLAVE_HOOK_PATH_RENAME, old_dentry, BPF_CORE_READ(old_dir, mnt), ret);
+	ret = judge_change(ENCLAVE_HOOK_PATH_RENAME, old_dentry, BPF_CORE_READ(old_dir, mnt), true,
+			   ret);
 	return judge_write(ENCLAVE_HOOK_PATH_RENAME, new_dentry, BPF_CORE_READ(new_dir, mnt), ret);
 }
 
@@ -1072,7 +1079,7 @@ int BPF_PROG(lsm_sb_mount, const char *dev_name, const struct path *path, const 
 	if ((flags & MS_PROPAGATION) && !(flags & (MS_REMOUNT | MS_BIND)))
 		return decide(&j, false);
 
-	judge_path(&j, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), false);
+	judge_path(&j, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), false, false);
 	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE)) {
 		j.name = dev_name;
 		return decide(&j, true);
@@ -1094,7 +1101,7 @@ int BPF_PROG(lsm_move_mount, const struct path *from_path, const struct path *to
 	JUDGE_START(ENCLAVE_HOOK_MOVE_MOUNT, ret);
 	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
 		return decide(&j, false);
-	judge_path(&j, BPF_CORE_READ(to_path, dentry), BPF_CORE_READ(to_path, mnt), false);
+	judge_path(&j, BPF_CORE_READ(to_path, dentry), BPF_CORE_READ(to_path, mnt), false, false);
 	return decide(&j, true);
 }
 
@@ -1129,7 +1136,7 @@ int BPF_PROG(lsm_bprm_creds_from_file, struct linux_binprm *bprm, struct file *f
 		return decide(&j, false);
 	j.arg = BPF_CORE_READ(new, euid.val);
 	j.arg2 = BPF_CORE_READ(old, euid.val);
-	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false);
+	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false, false);
 	return decide(&j, gains_root(new, old));
 }
 
@@ -1188,7 +1195,7 @@ int BPF_PROG(lsm_kernel_read_file, struct file *file, enum kernel_read_file_id i
 	j.arg = id;
 	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED || !kernel_code)
 		return decide(&j, false);
-	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false);
+	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false, false);
 	return decide(&j, true);
 }
 

@@ -20,6 +20,8 @@
  * first ENCLAVE_PATH_LEN - 1 bytes of every judged path. */
 #define ENCLAVE_PATH_LEN	256
 #define ENCLAVE_MAX_PATH_RULES	1024
+/* Rules plus the directories above them (struct enclave_path_rule). */
+#define ENCLAVE_MAX_PATH_ENTRIES	(4 * ENCLAVE_MAX_PATH_RULES)
 #define ENCLAVE_FSTYPE_LEN	32
 
 enum enclave_record_type {
@@ -134,7 +136,11 @@ struct enclave_path_key {
 struct enclave_path_rule {
 	__u8 open_level;		/* any open */
 	__u8 write_level;		/* opens for writing and the path hooks */
-	__u8 pad[6];
+	/* Renaming this directory would move a rule's files to paths no rule
+	 * covers: the lowest level of the rules below it. Entries that exist
+	 * only for this have ENCLAVE_LEVEL_NEVER in the other two fields. */
+	__u8 below_level;
+	__u8 pad[5];
 };
 
 /* Key of the mount types map: a filesystem type name, NUL-padded. The value

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Enforcement from user space: the policy tables in the kernel's maps, the
- * policy of each container (resolved when it starts, again on every reload),
- * the continuation of entrypoints that the kernel stopped until their policy
- * was known, and the adoption of containers that were running before
+ * Enforcement from user space. This file writes the policy tables into the
+ * kernel's maps and resolves each container's policy when it starts and on
+ * every reload. It continues the entrypoints that the kernel stopped until
+ * their policy was known, and adopts containers that were running before
  * enclaved started.
  */
 #define _GNU_SOURCE
@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +41,65 @@ void enforce_tables_free(struct enforce_tables *tables)
 	memset(tables, 0, sizeof(*tables));
 }
 
+static size_t find_key(const struct enforce_tables *tables, const char *path)
+{
+	for (size_t i = 0; i < tables->n_path_rules; i++)
+		if (strcmp(tables->path_keys[i].path, path) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/*
+ * Mark every directory above a rule with the lowest level of the rules
+ * below it. The kernel denies renaming such a directory at that level,
+ * because the rename would move the files under the rule to paths that no
+ * rule covers.
+ */
+static int add_rule_ancestors(struct enforce_tables *tables)
+{
+	size_t n_rules = tables->n_path_rules;
+
+	for (size_t i = 0; i < n_rules; i++)
+		tables->path_rules[i].below_level = ENCLAVE_LEVEL_NEVER;
+	for (size_t i = 0; i < n_rules; i++) {
+		const struct enclave_path_rule *rule = &tables->path_rules[i];
+		uint8_t level = rule->open_level < rule->write_level ? rule->open_level :
+								       rule->write_level;
+		char prefix[ENCLAVE_PATH_LEN];
+
+		if (level == ENCLAVE_LEVEL_NEVER)
+			continue;
+		snprintf(prefix, sizeof(prefix), "%s", tables->path_keys[i].path);
+		for (char *slash = strrchr(prefix, '/'); slash && slash != prefix;
+		     slash = strrchr(prefix, '/')) {
+			size_t at;
+
+			*slash = '\0';
+			at = find_key(tables, prefix);
+			if (at == SIZE_MAX) {
+				if (tables->n_path_rules == ENCLAVE_MAX_PATH_ENTRIES)
+					return -E2BIG;
+				at = tables->n_path_rules++;
+				memset(&tables->path_keys[at], 0, sizeof(tables->path_keys[at]));
+				memcpy(tables->path_keys[at].path, prefix, strlen(prefix));
+				tables->path_rules[at] = (struct enclave_path_rule){
+					.open_level = ENCLAVE_LEVEL_NEVER,
+					.write_level = ENCLAVE_LEVEL_NEVER,
+					.below_level = ENCLAVE_LEVEL_NEVER,
+				};
+			}
+			if (level < tables->path_rules[at].below_level)
+				tables->path_rules[at].below_level = level;
+		}
+	}
+	return 0;
+}
+
 /* Build the kernel's policy tables from a configuration. */
 int enforce_tables_build(const struct config *config, struct enforce_tables *tables)
 {
+	struct enclave_path_key *keys;
+	struct enclave_path_rule *rules;
 	int err;
 
 	memset(tables, 0, sizeof(*tables));
@@ -50,6 +107,18 @@ int enforce_tables_build(const struct config *config, struct enforce_tables *tab
 				&tables->n_path_rules);
 	if (err)
 		return err;
+	/* Room for the directories above the rules. */
+	keys = realloc(tables->path_keys, ENCLAVE_MAX_PATH_ENTRIES * sizeof(*keys));
+	if (keys)
+		tables->path_keys = keys;
+	rules = realloc(tables->path_rules, ENCLAVE_MAX_PATH_ENTRIES * sizeof(*rules));
+	if (rules)
+		tables->path_rules = rules;
+	err = !keys || !rules ? -ENOMEM : add_rule_ancestors(tables);
+	if (err) {
+		enforce_tables_free(tables);
+		return err;
+	}
 	err = policy_fstypes(config, &tables->fstype_keys, &tables->fstype_levels,
 			     &tables->n_fstypes);
 	if (err) {
@@ -418,7 +487,7 @@ static void describe_process(pid_t pid, pid_t ppid, uint64_t cgroup_id, struct e
 /*
  * Adopt the container whose top process is PID, in cgroup PATH: its policy
  * goes into the kernel before its cgroups do, so that no moment passes in
- * which the kernel knows the container but not its policy.
+ * which the kernel has the container but not its policy.
  */
 static bool adopt(struct enforcer *e, pid_t pid, pid_t ppid, const char *path)
 {
@@ -479,9 +548,9 @@ static bool adopt(struct enforcer *e, pid_t pid, pid_t ppid, const char *path)
 
 /*
  * Find containers that were running before enclaved started. The top process
- * of a container is in a mount namespace other than the host's, while its
- * parent (the runtime, a shim such as conmon, or PID 1 after a detach) is in
- * the host's, and it has a cgroup of its own below the root.
+ * of a container is in a mount namespace other than the host's. Its parent
+ * (the runtime, a shim such as conmon, or PID 1 after a detach) is in the
+ * host's, and it has a cgroup of its own below the root.
  */
 int enforce_adopt(struct enforcer *e)
 {

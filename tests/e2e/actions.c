@@ -243,6 +243,9 @@ int main(int argc, char **argv)
 		return report(mount("none", arg2, arg, 0, NULL));
 	if (strcmp(action, "bind") == 0)	/* bind SOURCE TARGET */
 		return report(mount(arg, arg2, NULL, MS_BIND, NULL));
+	if (strcmp(action, "chroot_write") == 0)	/* chroot_write DIR FILE */
+		return report(chroot(arg) == 0 && chdir("/") == 0 ?
+			      open_close(arg2, O_WRONLY) : -1);
 	if (strcmp(action, "private") == 0)	/* a propagation change */
 		return report(mount(NULL, arg, NULL, MS_PRIVATE | MS_REC, NULL));
 	if (strcmp(action, "move_mount") == 0)

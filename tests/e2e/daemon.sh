@@ -204,3 +204,11 @@ e2e_cleanup() {
 		podman_cmd rm --all --force --time 0 > /dev/null 2>&1 || true
 	fi
 }
+
+# Print the last 20 records to stderr when the test is failing, for traps on
+# failure paths: "trap 'show_records_on_failure $?; enclaved_kill' EXIT".
+show_records_on_failure() {
+	[ "$1" -ne 0 ] && [ -s "$EVENTS" ] || return 0
+	echo "--- last 20 records" >&2
+	tail -n 20 "$EVENTS" >&2
+}

@@ -22,7 +22,7 @@ guest_setup
 # the guest's root file system (a tmpfs overlay, discarded at power-off) and
 # not below /tmp, so that the path inside its file system is this path.
 KEYS=/srv/enclave-e2e-keys
-trap 'enclaved_kill; e2e_cleanup; rm -rf "$KEYS"' EXIT
+trap 'show_records_on_failure $?; enclaved_kill; e2e_cleanup; rm -rf "$KEYS"' EXIT
 
 ACTIONS=$ENCLAVE_BUILDDIR/tests/e2e/actions
 ID=paths

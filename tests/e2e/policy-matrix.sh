@@ -4,9 +4,10 @@
 # level, in audit mode and on the host. Each row says what each level must
 # do: "ok" (the call succeeds, no deny record), "deny" (EPERM and a deny
 # record naming the hook, the object and the container), "errno:N" (the
-# kernel's own error, no record) or "deny:N" (the kernel's own error N, and a
-# deny record: module requests fail with EAFNOSUPPORT either way, and the
-# proof is that modprobe never ran).
+# kernel's own error, no record) or "deny:N" (error N and a deny record).
+# A denied ptrace check ends as EACCES for files under /proc/PID. Module
+# requests fail with EAFNOSUPPORT either way, and the proof of the denial is
+# that modprobe never ran.
 #
 # The container has every capability, no PID namespace (so that host
 # processes are visible), no masked or read-only paths and no
@@ -28,6 +29,7 @@ proc_sys_read|file_open|-|ok|ok|ok|read /proc/sys/kernel/hostname
 sys_kernel_read|file_open|/sys/kernel/uevent_seqnum|ok|ok|deny|read /sys/kernel/uevent_seqnum
 sa_token|file_open|/var/run/secrets/kubernetes.io/serviceaccount/token|ok|ok|deny|read /var/run/secrets/kubernetes.io/serviceaccount/token
 locked_write|file_open|/locked/f|ok|deny|deny|write /locked/f
+chroot_write|file_open|/locked/f|ok|deny|deny|chroot_write /locked /f
 open_write|file_open|-|ok|ok|ok|write /open/f
 truncate|path_truncate|/locked/f|ok|deny|deny|truncate /locked/f
 truncate_ok|path_truncate|-|ok|ok|ok|truncate /open/f
@@ -45,6 +47,7 @@ link|path_link|/locked/l|ok|deny|deny|link /open/f /locked/l
 link_ok|path_link|-|ok|ok|ok|link /open/f /open/l
 rename|path_rename|/locked/x|ok|deny|deny|rename /open/x /locked/x
 rename_ok|path_rename|-|ok|ok|ok|rename /open/y /open/z
+rename_parent|path_rename|/srv|ok|deny|deny|rename /srv /srv2
 chmod|path_chmod|/locked/f|ok|deny|deny|chmod /locked/f
 chmod_ok|path_chmod|-|ok|ok|ok|chmod /open/f
 chown|path_chown|/locked/f|ok|deny|deny|chown /locked/f
@@ -58,6 +61,7 @@ setuid_root|task_fix_setuid|euid 0|ok|ok|deny|setuid_root
 setuid_exec|bprm_creds_from_file|/actions-suid|ok|ok|deny|exec_setuid /actions-suid
 ptrace_host|ptrace_access_check|pid @HOSTPID@|ok|deny|deny|ptrace @HOSTPID@
 ptrace_child|ptrace_access_check|-|ok|ok|ok|ptrace_child
+host_mount_ns|ptrace_access_check|pid @HOSTPID@|ok|deny:13|deny:13|read /proc/@HOSTPID@/ns/mnt
 bpf|bpf|bpf command 0|ok|deny|deny|bpf
 finit_module|kernel_read_file|/actions|errno:8|deny|deny|finit_module /actions
 init_module|kernel_load_data|module|errno:8|deny|deny|init_module
@@ -87,7 +91,7 @@ echo "$WORK/modprobe" > /proc/sys/kernel/modprobe
 
 # prepare_tree ROOT: the files and directories that the actions touch.
 prepare_tree() {
-	mkdir -p "$1/locked/r" "$1/locked/u.d" "$1/open/r" "$1/mnt/m1" "$1/mnt/m2" \
+	mkdir -p "$1/locked/r" "$1/srv/locked" "$1/open/r" "$1/mnt/m1" "$1/mnt/m2" \
 		"$1/mnt/m3" "$1/mnt/m4" "$1/var/run/secrets/kubernetes.io/serviceaccount"
 	for f in locked/f locked/u open/f open/u open/x open/y \
 		var/run/secrets/kubernetes.io/serviceaccount/token; do
@@ -109,25 +113,49 @@ write_plan() {
 	echo "exit 0" >> "$1"
 }
 
-# run_container ID LEVEL MODE: run the plan as the entrypoint of a runc
-# container whose policy comes from a rule on its id.
+# run_container RUNTIME ID: run the plan as the entrypoint of a container
+# whose policy comes from a rule on its id (runc and crun) or its name
+# (podman); prints the container id that its records carry.
 run_container() {
-	bundle=$WORK/bundle-$1
-	make_bundle "$bundle" "$1" /bin/sh /plan.sh
-	prepare_tree "$bundle/rootfs"
-	mkdir -p "$WORK/out-$1"
-	write_plan "$bundle/rootfs/plan.sh" /out
-	bundle_edit "$bundle" "
-		.process.capabilities |= map_values($ALL_CAPS)
-		| .process.noNewPrivileges = false
-		| .linux.namespaces |= map(select(.type != \"pid\"))
-		| .linux.maskedPaths = [] | .linux.readonlyPaths = []
-		| .mounts += [{\"destination\": \"/out\", \"type\": \"bind\",
-			       \"source\": \"$WORK/out-$1\", \"options\": [\"rbind\", \"rw\"]}]"
-	oci_runtime runc run --bundle "$bundle" "$1" < /dev/null > "$WORK/$1.log" 2>&1 ||
-		fail "$1: the container failed: $(cat "$WORK/$1.log")"
-	wait_record ".container.id == \"$1\" and .event.action == \"container_stop\"" > /dev/null ||
-		fail "$1: no container_stop record"
+	mkdir -p "$WORK/out-$2"
+	case $1 in
+	runc | crun)
+		bundle=$WORK/bundle-$2
+		make_bundle "$bundle" "$2" /bin/sh /plan.sh
+		prepare_tree "$bundle/rootfs"
+		write_plan "$bundle/rootfs/plan.sh" /out
+		bundle_edit "$bundle" "
+			.process.capabilities |= map_values($ALL_CAPS)
+			| .process.noNewPrivileges = false
+			| .linux.namespaces |= map(select(.type != \"pid\"))
+			| .linux.maskedPaths = [] | .linux.readonlyPaths = []
+			| .mounts += [{\"destination\": \"/out\", \"type\": \"bind\",
+				       \"source\": \"$WORK/out-$2\", \"options\": [\"rbind\", \"rw\"]}]"
+		oci_runtime "$1" run --bundle "$bundle" "$2" < /dev/null > "$WORK/$2.log" 2>&1 ||
+			fail "$2: the container failed: $(cat "$WORK/$2.log")"
+		id=$2
+		;;
+	podman)
+		image=$WORK/image-$2
+		make_rootfs "$image"
+		prepare_tree "$image"
+		write_plan "$image/plan.sh" /out
+		tar -C "$image" -cf "$image.tar" . || fail "failed to pack '$image'"
+		podman_cmd import --quiet "$image.tar" "localhost/$2:latest" > /dev/null ||
+			fail "failed to import '$image.tar' with podman"
+		# --privileged: every capability, no seccomp filter, nothing
+		# masked or read-only, so that enclave is what denies.
+		podman_cmd run --name "$2" --privileged --pid host --network none \
+			--volume "$WORK/out-$2:/out" "localhost/$2:latest" /bin/sh /plan.sh \
+			< /dev/null > "$WORK/$2.log" 2>&1 ||
+			fail "$2: the container failed: $(cat "$WORK/$2.log")"
+		id=$(podman_cmd inspect --format '{{.Id}}' "$2") ||
+			fail "$2: podman inspect failed"
+		;;
+	esac
+	wait_record ".container.id == \"$id\" and .event.action == \"container_stop\"" > /dev/null ||
+		fail "$2: no container_stop record"
+	echo "$id"
 }
 
 # result OUTDIR NAME: "pid STATUS", STATUS being ok or errno:N.
@@ -199,43 +227,60 @@ modprobe_calls() {
 	fi
 }
 
+# Rules select each container's level and mode by id or by podman name;
+# the default is the strictest, so a rule that fails to match shows.
 ENCLAVED_SECTIONS='[level baseline]
 deny_write = /locked
-[rule matrix-privileged]
-match.id = matrix-privileged
+deny_write = /srv/locked
+[rule privileged]
+match.id = *-privileged
 level = privileged
-[rule matrix-baseline]
-match.id = matrix-baseline
+[rule baseline]
+match.id = *-baseline
 level = baseline
-[rule matrix-restricted]
-match.id = matrix-restricted
+[rule podman-baseline]
+match.name = podman-baseline
+level = baseline
+[rule restricted]
+match.id = *-restricted
 level = restricted
-[rule matrix-audit]
-match.id = matrix-audit
+[rule audit]
+match.id = *-audit
 level = restricted
 mode = audit'
 enclaved_start "default_level = restricted" "default_mode = enforce"
+podman_setup
 
-for case in privileged:4:enforce baseline:5:enforce restricted:6:enforce audit:6:audit; do
-	name=${case%%:*}
+# RUNTIME:LEVEL:MODE, the level being a column of the matrix; "audit" runs
+# restricted in audit mode.
+for case in runc:privileged:enforce runc:baseline:enforce runc:restricted:enforce \
+	runc:restricted:audit crun:restricted:enforce crun:privileged:enforce \
+	podman:baseline:enforce; do
+	runtime=${case%%:*}
 	rest=${case#*:}
-	column=${rest%%:*}
+	level=${rest%%:*}
 	mode=${rest#*:}
-	level=$name
-	[ "$name" != audit ] || level=restricted
-	id=matrix-$name
+	case $level in
+	privileged) column=4 ;;
+	baseline) column=5 ;;
+	restricted) column=6 ;;
+	esac
+	name=$runtime-$level
+	rule=$level
+	[ "$mode" = enforce ] || { name=$runtime-audit; rule=audit; }
+	[ "$runtime" != podman ] || rule=podman-$level
 	calls=$(modprobe_calls)
-	run_container "$id" "$level" "$mode"
+	id=$(run_container "$runtime" "$name")
 	start=$(wait_record ".container.id == \"$id\" and .event.action == \"container_start\"")
 	expect_field "$start" .enclave.policy "$level"
 	expect_field "$start" .enclave.mode "$mode"
-	expect_field "$start" .enclave.rule "$id"
-	check_rows "$WORK/out-$id" "$column" "$id" "$level" "$mode"
+	expect_field "$start" .enclave.rule "$rule"
+	check_rows "$WORK/out-$name" "$column" "$id" "$level" "$mode"
 	new_calls=$(($(modprobe_calls) - calls))
-	case $name in
-	baseline | restricted) want_calls=0 ;;
-	*) want_calls=1 ;;
-	esac
+	want_calls=1
+	if [ "$level" != privileged ] && [ "$mode" = enforce ]; then
+		want_calls=0
+	fi
 	[ "$new_calls" -eq "$want_calls" ] ||
 		fail "$name: modprobe ran $new_calls times, expected $want_calls"
 	note "$name ($mode): every row as expected"
