@@ -11,13 +11,15 @@
  *   -H         hostile strings in comm, executable, cgroup and container
  *   -w FILE    wait until FILE exists before sending
  *   -p PIDFILE write the PID, once the sinks are open
- *   -d MS      wait MS milliseconds after the last record before closing
+ *   -d MS      wait MS milliseconds after the sinks took the last record
+ *   -e FILE    then wait until FILE exists before closing the sinks
  * SIGHUP reopens the sinks' outputs, as in enclaved. At the end it prints
  * one JSON line: the sinks' counters and the peak RSS (vm_hwm_kib).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,7 @@ struct feed_options {
 	int hostile;
 	const char *wait_file;
 	const char *pid_file;
+	const char *end_file;
 	unsigned long delay_ms;
 };
 
@@ -153,6 +156,31 @@ static void print_status(struct sink_set *sinks)
 	json_object_put(object);
 }
 
+/* Wait up to 10 s until every sink took everything that was queued. */
+static void wait_for_queues(struct sink_set *sinks)
+{
+	for (int i = 0; i < 1000; i++) {
+		json_object *object = json_object_new_object();
+		bool busy = false;
+
+		sink_set_status(sinks, object);
+		json_object_object_foreach(object, name, entry) {
+			json_object *queued, *written, *failed;
+
+			json_object_object_get_ex(entry, "queued", &queued);
+			json_object_object_get_ex(entry, "written", &written);
+			json_object_object_get_ex(entry, "failed", &failed);
+			busy |= json_object_get_uint64(queued) !=
+				json_object_get_uint64(written) + json_object_get_uint64(failed);
+			(void)name;
+		}
+		json_object_put(object);
+		if (!busy)
+			return;
+		usleep(10000);
+	}
+}
+
 static void feed(struct sink_set *sinks, const struct feed_options *opts)
 {
 	struct record_container container = { "box1", "box1", "runc" };
@@ -197,7 +225,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:n:r:Hw:p:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:r:Hw:p:d:e:")) != -1) {
 		switch (opt) {
 		case 'c': opts.config = optarg; break;
 		case 'n': opts.count = strtoul(optarg, NULL, 10); break;
@@ -206,8 +234,9 @@ int main(int argc, char **argv)
 		case 'w': opts.wait_file = optarg; break;
 		case 'p': opts.pid_file = optarg; break;
 		case 'd': opts.delay_ms = strtoul(optarg, NULL, 10); break;
+		case 'e': opts.end_file = optarg; break;
 		default:
-			fprintf(stderr, "usage: sink-feed -c CONFIG [-n COUNT] [-r RATE] [-H] [-w FILE] [-p PIDFILE] [-d MS]\n");
+			fprintf(stderr, "usage: sink-feed -c CONFIG [-n COUNT] [-r RATE] [-H] [-w FILE] [-p PIDFILE] [-d MS] [-e FILE]\n");
 			return 2;
 		}
 	}
@@ -235,7 +264,10 @@ int main(int argc, char **argv)
 	}
 	wait_for_file(opts.wait_file);
 	feed(sinks, &opts);
+	wait_for_queues(sinks);
+	fprintf(stderr, "sink-feed: sent %lu records\n", opts.count);
 	usleep((useconds_t)opts.delay_ms * 1000);
+	wait_for_file(opts.end_file);
 	print_status(sinks);
 	sink_set_close(sinks);
 	config_free(config);
