@@ -2,12 +2,12 @@
 /*
  * The JSON-lines file sink: one record per line, appended to a file that
  * log shippers tail. When records reach the file depends on the flush
- * policy (option flush): each with its own write(2), within an interval,
- * or only when the 64 KiB buffer fills. The sink notices a file that shrank
+ * policy (option flush): each with its own write(2), at each flush call of
+ * the daemon, within an interval, or only when the 64 KiB buffer fills. The sink notices a file that shrank
  * under it (logrotate's copytruncate), and can rotate the file by size.
  *
  * Options: path (required, absolute), mode (octal, default 0640), owner
- * (USER[:GROUP]), flush (record, interval or none; default interval),
+ * (USER[:GROUP]), flush (record, batch, interval or none; default batch),
  * flush_interval (milliseconds, default 1000), rotate_size (bytes, 0 = no
  * rotation), rotate_keep (files, default 5). docs/SINKS.md describes them.
  */
@@ -35,6 +35,7 @@
 #define JSON_SINK_MAX_INTERVAL_MS 3600000
 
 enum json_flush {
+	JSON_FLUSH_BATCH,		/* written whenever the daemon calls flush */
 	JSON_FLUSH_INTERVAL,		/* buffered, written within flush_interval */
 	JSON_FLUSH_RECORD,		/* one write(2) per record */
 	JSON_FLUSH_NONE,		/* written when the buffer fills */
@@ -179,14 +180,16 @@ static int parse_owner(struct json_sink *sink, const struct enclave_sink_config 
 static int parse_flush(struct json_sink *sink, const struct enclave_sink_config *config,
 		       const struct enclave_sink_option *option)
 {
-	if (strcmp(option->value, "interval") == 0) {
+	if (strcmp(option->value, "batch") == 0) {
+		sink->flush = JSON_FLUSH_BATCH;
+	} else if (strcmp(option->value, "interval") == 0) {
 		sink->flush = JSON_FLUSH_INTERVAL;
 	} else if (strcmp(option->value, "record") == 0) {
 		sink->flush = JSON_FLUSH_RECORD;
 	} else if (strcmp(option->value, "none") == 0) {
 		sink->flush = JSON_FLUSH_NONE;
 	} else {
-		config->log(LOG_ERR, "%s:%u: invalid flush '%s' for sink '%s' (expected record, interval or none)",
+		config->log(LOG_ERR, "%s:%u: invalid flush '%s' for sink '%s' (expected record, batch, interval or none)",
 			    option->file, option->line, option->value, config->instance);
 		return -EINVAL;
 	}
@@ -310,7 +313,7 @@ static int json_sink_open(const struct enclave_sink_config *config, void **state
 	sink->mode = 0640;
 	sink->uid = (uid_t)-1;
 	sink->gid = (gid_t)-1;
-	sink->flush = JSON_FLUSH_INTERVAL;
+	sink->flush = JSON_FLUSH_BATCH;
 	sink->flush_interval_ms = 1000;
 	sink->rotate_keep = 5;
 	sink->fd = -1;
@@ -460,7 +463,8 @@ static int json_sink_flush(void *state)
 
 	if (sink->used == 0 || sink->flush == JSON_FLUSH_NONE)
 		return 0;
-	if (json_now_ms() - sink->buffered_since_ms < sink->flush_interval_ms)
+	if (sink->flush == JSON_FLUSH_INTERVAL &&
+	    json_now_ms() - sink->buffered_since_ms < sink->flush_interval_ms)
 		return 1;
 	err = write_buffer(sink);
 	return err;
