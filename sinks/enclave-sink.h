@@ -10,8 +10,8 @@
  *
  * Threads: each instance has a worker thread of its own, fed by a bounded
  * queue. open is called from the daemon's main thread before the worker
- * starts; write, flush, reopen and close of one instance are called from
- * its worker only, one at a time. Instances of the same module run
+ * starts. After that, write, flush, reopen and close of one instance are
+ * called from its worker only, one at a time. Instances of the same module run
  * on different threads at once, so a module's global state needs locking.
  * stats may be called from another thread while the instance works.
  * Every function returns 0 or a negative errno value, except where noted.

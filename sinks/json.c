@@ -106,7 +106,12 @@ static int parse_number(const struct enclave_sink_config *config,
 	errno = 0;
 	value = strtoull(option->value, &end, 10);
 	if (size && end != option->value && (*end == 'K' || *end == 'M' || *end == 'G')) {
-		unsigned int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+		unsigned int shift = 30;
+
+		if (*end == 'K')
+			shift = 10;
+		else if (*end == 'M')
+			shift = 20;
 
 		if (value > (UINT64_MAX >> shift))
 			errno = ERANGE;
@@ -454,8 +459,8 @@ static int write_buffer(struct json_sink *sink)
 	return err;
 }
 
-/* Write what the flush policy says is due. Returns 1 while records stay
- * buffered for a later call. */
+/* Write the buffer if the flush policy makes it due. Returns 1 while
+ * records stay buffered for a later call. */
 static int json_sink_flush(void *state)
 {
 	struct json_sink *sink = state;

@@ -5,7 +5,7 @@
  * has a queue of its own, bounded in records and bytes, so one that does not
  * read only loses its own records. Its losses are counted and announced to
  * it in-band when its queue has room again, or it is disconnected, as the
- * option on_overflow says. A subscriber may send one filter line first.
+ * option on_overflow selects. A subscriber may send one filter line first.
  *
  * A thread of the sink accepts connections, reads filter lines and writes
  * to subscribers with non-blocking calls; write() only queues.
@@ -44,8 +44,8 @@
 typedef void (*socket_log_fn)(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* A record as sent: the JSON line and what filters look at. Shared by
- * every subscriber queue that holds it, and freed with the last one. */
+/* A record as sent: the JSON line and the fields that filters match.
+ * Subscriber queues share it, and the last one to release it frees it. */
 struct socket_msg {
 	unsigned int refs;
 	struct enclave_event event;	/* json points to line */
@@ -559,7 +559,12 @@ static int socket_parse_number(const struct enclave_sink_config *config,
 	errno = 0;
 	value = strtoull(option->value, &end, 10);
 	if (size && end != option->value && (*end == 'K' || *end == 'M' || *end == 'G')) {
-		unsigned int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+		unsigned int shift = 30;
+
+		if (*end == 'K')
+			shift = 10;
+		else if (*end == 'M')
+			shift = 20;
 
 		if (value > (UINT64_MAX >> shift))
 			errno = ERANGE;
@@ -741,7 +746,10 @@ static int socket_sink_open(const struct enclave_sink_config *config, void **sta
 	if (!err) {
 		sink->subscribers = calloc(sink->max_subscribers, sizeof(*sink->subscribers));
 		sink->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		err = !sink->subscribers ? -ENOMEM : sink->wake_fd < 0 ? -errno : 0;
+		if (sink->wake_fd < 0)
+			err = -errno;
+		if (!sink->subscribers)
+			err = -ENOMEM;
 	}
 	if (!err)
 		err = socket_listen(sink);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The control socket, served from the daemon's event loop without blocking:
- * every client socket is non-blocking, a request line is at most
- * CONTROL_MAX_REQUEST bytes, a client that sends or reads nothing for
- * CONTROL_TIMEOUT seconds is closed, and at most CONTROL_MAX_CLIENTS are
+ * The control socket, served from the daemon's event loop without blocking.
+ * Every client socket is non-blocking, and a request line is at most
+ * CONTROL_MAX_REQUEST bytes. A client is closed CONTROL_TIMEOUT seconds
+ * after it connects, served or not, and at most CONTROL_MAX_CLIENTS are
  * served at once. Only root may connect: the file has mode 0600 and the
  * peer's credentials are checked as well.
  */

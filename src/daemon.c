@@ -194,7 +194,7 @@ static void report_dropped(struct daemon *d)
 	sink_set_write(d->sinks, &event);
 }
 
-/* Answer "status" on the control socket. */
+/* Fill the reply to a status request on the control socket. */
 static void control_status(void *ctx, json_object *object)
 {
 	struct daemon *d = ctx;

@@ -80,7 +80,7 @@ static int filter_add_container(struct filter *filter, const char *value,
 }
 
 /* Add one value to FIELD ("type", "action" or "container"). On error, ERR
- * holds the problem without a location. */
+ * contains the problem without a location. */
 int filter_add(struct filter *filter, const char *field, const char *value,
 	       char *err, size_t err_size)
 {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One bounded queue and one worker thread per sink instance, so that a slow
- * or blocked sink delays only itself. The queue holds copies of rendered
- * records and is bounded by a record count and a byte count; a record that
- * does not fit is dropped and counted, and the producer never waits except
- * for the queue's lock, which the worker holds only to push or pop.
+ * or blocked sink delays only itself. The queue contains copies of rendered
+ * records and is bounded by a record count and a byte count. A record that
+ * does not fit is dropped and counted. The producer never waits except for
+ * the queue's lock, which the worker takes only to pop a record.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -199,7 +199,12 @@ static int parse_count(const struct enclave_sink_option *option, const char *ins
 	errno = 0;
 	value = strtoull(option->value, &end, 10);
 	if (size && end != option->value && (*end == 'K' || *end == 'M' || *end == 'G')) {
-		unsigned int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+		unsigned int shift = 30;
+
+		if (*end == 'K')
+			shift = 10;
+		else if (*end == 'M')
+			shift = 20;
 
 		if (value > (UINT64_MAX >> shift))
 			errno = ERANGE;

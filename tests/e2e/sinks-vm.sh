@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # The whole path once with the real daemon: enclaved denies dmesg in a runc
-# container, and its deny record reaches an rsyslogd in the guest over UDP
-# and TCP, the JSON file and an "enclavectl tail" subscriber with a filter,
-# each with the same JSON record. "enclavectl status" reports the counters
-# to root only.
+# container. Its deny record reaches an rsyslogd in the guest over UDP and
+# TCP, the JSON file and an "enclavectl tail" subscriber with a filter, each
+# with the same JSON record. "enclavectl status" reports the counters to
+# root only.
 set -eu
 
 . "$ENCLAVE_SRCDIR/tests/e2e/lib.sh"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A test driver for the sinks without BPF: it loads the sinks of a
- * configuration file with the daemon's loader, renders synthetic kernel
- * records with the daemon's renderer and pushes them through the daemon's
- * pipeline, as enclaved does with records from the ring buffer.
+ * A test driver for the sinks without BPF. It loads the sinks of a
+ * configuration file with the daemon's loader and renders synthetic kernel
+ * records with the daemon's renderer. Then it pushes them through the
+ * daemon's pipeline, as enclaved does with records from the ring buffer.
  *
  * Usage: sink-feed -c CONFIG [-n COUNT] [-r RATE] [-H] [-w FILE] [-p PIDFILE]
  *   -n COUNT   records to send (default 1000)
