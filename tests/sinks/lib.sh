@@ -29,12 +29,13 @@ sink_setup() {
 	trap 'sink_cleanup' EXIT
 }
 
+# Stop rsyslogd and every process that the test started and left running,
+# by PID, so that a failing test ends instead of waiting for them.
 sink_cleanup() {
 	rsyslog_stop
-	for _sk_pid in $(jobs -p); do
-		kill "$_sk_pid" 2> /dev/null || true
+	for _sk_pid in $(ps -o pid= --ppid "$$"); do
+		[ "$_sk_pid" -eq "$$" ] || kill "$_sk_pid" 2> /dev/null || true
 	done
-	wait 2> /dev/null || true
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		rm -rf "$WORK"
 	fi
