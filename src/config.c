@@ -23,6 +23,8 @@
 #define CONFIG_MAX_RINGBUF_SIZE		(UINT32_C(1) << 30)
 #define CONFIG_DEFAULT_STATS_INTERVAL	10
 #define CONFIG_MAX_STATS_INTERVAL	86400
+#define CONFIG_DEFAULT_CONTROL_SOCKET	"/run/enclave/control.sock"
+#define CONFIG_MAX_SOCKET_PATH		107	/* sun_path without its NUL */
 /* Maximum bytes of a value quoted in a message. Longer values end in "...". */
 #define CONFIG_QUOTE_MAX		100
 #define CONFIG_QUOTE_SIZE		(LOG_ESCAPE_SIZE(CONFIG_QUOTE_MAX) + 3)
@@ -80,6 +82,7 @@ enum config_key_id {
 	CONFIG_KEY_RUNTIME,
 	CONFIG_KEY_SINK_DIR,
 	CONFIG_KEY_STATS_INTERVAL,
+	CONFIG_KEY_CONTROL_SOCKET,
 	CONFIG_KEY_DEFAULT_LEVEL,
 	CONFIG_KEY_DEFAULT_MODE,
 	CONFIG_KEY_LOG_ALLOWED,
@@ -340,6 +343,23 @@ static int config_parse_sink_dir(struct config_parser *parser,
 	return 0;
 }
 
+static int config_parse_control_socket(struct config_parser *parser,
+				       const char *value)
+{
+	char *copy;
+
+	if (value[0] != '/' || strlen(value) > CONFIG_MAX_SOCKET_PATH)
+		return config_fail_value(parser, "control_socket", value,
+					 "an absolute path of at most 107 bytes");
+
+	copy = strdup(value);
+	if (!copy)
+		return config_fail(parser, -ENOMEM, "out of memory");
+	free(parser->config->control_socket);
+	parser->config->control_socket = copy;
+	return 0;
+}
+
 static int config_parse_stats_interval(struct config_parser *parser,
 				       const char *value)
 {
@@ -530,6 +550,10 @@ static const struct config_key config_keys[CONFIG_N_KEYS] = {
 	[CONFIG_KEY_STATS_INTERVAL] = {
 		"stats_interval", CONFIG_SECTION_DAEMON, false,
 		config_parse_stats_interval,
+	},
+	[CONFIG_KEY_CONTROL_SOCKET] = {
+		"control_socket", CONFIG_SECTION_DAEMON, false,
+		config_parse_control_socket,
 	},
 	[CONFIG_KEY_DEFAULT_LEVEL] = {
 		"default_level", CONFIG_SECTION_POLICY, false,
@@ -1282,7 +1306,9 @@ static struct config *config_new(const char *path)
 	config->path = strdup(path);
 	config->sink_dir = strdup(SINKDIR);
 	config->podman_storage = strdup(CONFIG_DEFAULT_PODMAN_STORAGE);
-	if (!config->path || !config->sink_dir || !config->podman_storage) {
+	config->control_socket = strdup(CONFIG_DEFAULT_CONTROL_SOCKET);
+	if (!config->path || !config->sink_dir || !config->podman_storage ||
+	    !config->control_socket) {
 		config_free(config);
 		return NULL;
 	}
@@ -1396,6 +1422,7 @@ void config_free(struct config *config)
 		free(config->state_dirs[i]);
 	free(config->podman_storage);
 	free(config->sink_dir);
+	free(config->control_socket);
 	free(config->path);
 	free(config);
 }

@@ -106,6 +106,7 @@ struct config {
 	size_t n_runtimes;
 	char *sink_dir;
 	uint32_t stats_interval;	/* seconds, default 10 */
+	char *control_socket;		/* path, default /run/enclave/control.sock */
 	uint8_t default_level;		/* enum enclave_level */
 	uint8_t default_mode;		/* enum enclave_mode */
 	uint32_t allowed_rate;		/* allow records per second and CPU */

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "container.h"
+#include "control.h"
 #include "daemon.h"
 #include "enforce.h"
 #include "loader.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct loader *loader;
 	struct container_table *containers;
 	struct enforcer enforcer;
+	struct control *control;
 	struct json_buf json;
 	uint64_t sequence;
 	int64_t boot_to_realtime_ns;
@@ -187,6 +189,41 @@ static void report_lost(struct daemon *d)
 		sink_set_write(d->sinks, &event);
 }
 
+/* Report records that sink queues dropped or sinks failed to write. */
+static void report_dropped(struct daemon *d)
+{
+	struct enclave_event event;
+
+	if (sink_set_render_dropped(d->sinks, d->sequence + 1, clock_ns(CLOCK_REALTIME),
+				    &d->json, &event) <= 0)
+		return;
+	d->sequence++;
+	sink_set_write(d->sinks, &event);
+}
+
+/* Fill the reply to a status request on the control socket. */
+static void control_status(void *ctx, json_object *object)
+{
+	struct daemon *d = ctx;
+	uint64_t lost[ENCLAVE_HOOK_MAX] = {0};
+	json_object *ringbuf = json_object_new_object();
+	json_object *sinks = json_object_new_object();
+
+	json_object_object_add(object, "sequence", json_object_new_uint64(d->sequence));
+	if (loader_read_lost(d->loader, lost) == 0) {
+		json_object *by_hook = json_object_new_object();
+
+		for (unsigned int hook = 0; hook < ENCLAVE_HOOK_MAX; hook++)
+			json_object_object_add(by_hook, record_hook_name(hook),
+					       json_object_new_uint64(lost[hook]));
+		json_object_object_add(ringbuf, "lost", by_hook);
+	}
+	json_object_object_add(ringbuf, "invalid", json_object_new_uint64(d->invalid_records));
+	json_object_object_add(object, "ringbuf", ringbuf);
+	sink_set_status(d->sinks, sinks);
+	json_object_object_add(object, "sinks", sinks);
+}
+
 static void on_ringbuf(struct ev_loop *loop, ev_io *watcher, int revents)
 {
 	struct daemon *d = watcher->data;
@@ -203,6 +240,7 @@ static void on_stats(struct ev_loop *loop, ev_timer *watcher, int revents)
 
 	update_clock_offset(d);
 	report_lost(d);
+	report_dropped(d);
 	enforce_resume_pending(&d->enforcer);
 	sink_set_flush(d->sinks);
 }
@@ -230,9 +268,10 @@ static void warn_restart_needed(const struct config *old, const struct config *n
 	if (sinks_changed)
 		log_msg(LOG_WARNING, "daemon: the [sink] sections changed; they take effect at the next restart");
 	if (old->ringbuf_size != new->ringbuf_size || strcmp(old->sink_dir, new->sink_dir) ||
+	    strcmp(old->control_socket, new->control_socket) ||
 	    old->n_runtimes != new->n_runtimes ||
 	    memcmp(old->runtimes, new->runtimes, sizeof(old->runtimes)))
-		log_msg(LOG_WARNING, "daemon: ringbuf_size, sink_dir and runtime take effect at the next restart");
+		log_msg(LOG_WARNING, "daemon: ringbuf_size, sink_dir, control_socket and runtime take effect at the next restart");
 }
 
 /*
@@ -312,6 +351,8 @@ static int run_loop(struct daemon *d)
 	watch_signal(d, &d->sigterm_watcher, on_stop_signal, SIGTERM);
 	watch_signal(d, &d->sighup_watcher, on_sighup, SIGHUP);
 
+	if (control_open(d->loop, d->config->control_socket, control_status, d, &d->control))
+		return -EIO;
 	d->running = true;
 	log_msg(LOG_NOTICE, "daemon: running with configuration '%s'", d->config->path);
 	ev_run(d->loop, 0);
@@ -326,6 +367,9 @@ static void shut_down(struct daemon *d)
 		loader_consume(d->loader);
 		report_lost(d);
 	}
+	control_close(d->control);
+	if (d->sinks)
+		report_dropped(d);
 	loader_stop(d->loader);
 	sink_set_close(d->sinks);
 	container_table_free(d->containers);

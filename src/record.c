@@ -599,8 +599,13 @@ int record_render(const void *data, size_t size, const struct record_context *ct
 	}
 	action = record_action_name(type, verdict);
 	/* enum enclave_event_type numbers the kernel record types alike. */
-	return finish_record(buf, event, (uint32_t)type, action,
-			     ctx->sequence, realtime_ns);
+	if (finish_record(buf, event, (uint32_t)type, action, ctx->sequence, realtime_ns))
+		return -ENOMEM;
+	if (ctx->container) {
+		event->container_id = ctx->container->id;
+		event->container_name = ctx->container->name;
+	}
+	return 0;
 }
 
 /* Render the in-band report of records that the kernel could not queue. */
