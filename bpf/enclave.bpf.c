@@ -54,8 +54,9 @@
 /* Steps of the walk from an object up to the root: components plus mount
  * crossings. A deeper object is denied on trees with rules. */
 #define WALK_MAX_STEPS 192
-/* Components kept from the top of the walk, a power of two. */
-#define WALK_RING 64
+/* Components kept from the top of the walk, a power of two: 255 bytes hold
+ * at most 127 components, so every path that fits is kept whole. */
+#define WALK_RING 128
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -237,7 +238,7 @@ static __always_inline struct enclave_policy container_policy(const struct encla
 	return policy ? *policy : fallback;
 }
 
-/* What a hook judged, for the decision record. */
+/* The object and arguments of one hook call, for the decision record. */
 struct judgement {
 	struct enclave_container *container;
 	struct enclave_policy policy;
@@ -551,9 +552,9 @@ static __always_inline struct enclave_task *walk_storage(void)
 /*
  * Judge an access to the object at dentry in vfsmnt against the path rules
  * of the container's level, and leave the judged path in the record. The
- * object is judged by the path the task sees it at and, under a bind mount
- * of a subtree, by the path inside its filesystem; pseudo filesystems are
- * judged by the path at their usual mount point wherever they are mounted.
+ * object is judged by the path the task opened it at and, under a bind
+ * mount of a subtree, by the path inside its filesystem. Pseudo filesystems
+ * are judged by the path at their usual mount point, wherever they are.
  * When the path cannot be resolved, the access is denied.
  */
 static __always_inline bool judge_path(struct judgement *j, struct dentry *dentry,
@@ -1059,9 +1060,9 @@ int BPF_PROG(lsm_path_chown, const struct path *path, unsigned long uid, unsigne
 /*
  * The runtime's own mounts happen before the entrypoint's exec registers the
  * container, so every mount judged here is the workload's. Propagation
- * changes are allowed at every level; restricted denies every other mount;
- * baseline denies bind mounts, remounts, moves and new mounts of types that
- * the mount types map does not allow.
+ * changes are allowed at every level, and restricted denies every other
+ * mount. Baseline denies bind mounts, remounts, moves and new mounts of the
+ * types that the mount types map does not allow.
  */
 SEC("lsm/sb_mount")
 int BPF_PROG(lsm_sb_mount, const char *dev_name, const struct path *path, const char *type,

@@ -110,11 +110,11 @@ struct enclave_container {
 #define ENCLAVE_CONTAINER_ADOPTED	0x1
 
 /*
- * Value of the policies map, keyed by a container's own cgroup id. The
- * kernel inserts ENCLAVE_POLICY_PENDING with the restricted level when it
- * registers a container and stops the entrypoint before its first
- * instruction; enclaved writes the resolved policy and continues it. A
- * container without an entry is judged as restricted and enforced.
+ * Value of the policies map, keyed by a container's own cgroup id. When the
+ * kernel registers a container, it inserts ENCLAVE_POLICY_PENDING with the
+ * restricted level and stops the entrypoint before its first instruction.
+ * enclaved then writes the resolved policy and continues the entrypoint.
+ * A container without an entry is judged as restricted and enforced.
  */
 struct enclave_policy {
 	__u8 level;			/* enum enclave_level */
@@ -173,7 +173,7 @@ struct enclave_task {
 	/* Scratch of the path walk. It lives here and not in a per-CPU map
 	 * because a task runs one hook at a time, while another task can
 	 * preempt it on the same CPU. */
-	__u64 walk[64];
+	__u64 walk[128];		/* WALK_RING dentries */
 	struct enclave_path_key key;
 	char path[2 * ENCLAVE_PATH_LEN];	/* twice, so that every bounded
 						 * write below the first half fits */

@@ -201,6 +201,25 @@ static void report_dropped(struct daemon *d)
 	sink_set_write(d->sinks, &event);
 }
 
+static void add_container_status(struct container_meta *meta, void *ctx)
+{
+	json_object *entry = json_object_new_object();
+
+	json_object_object_add(entry, "id", json_object_new_string(meta->id));
+	if (meta->name[0])
+		json_object_object_add(entry, "name", json_object_new_string(meta->name));
+	if (meta->policy_known) {
+		json_object_object_add(entry, "policy",
+				       json_object_new_string(config_level_name(meta->view.level)));
+		json_object_object_add(entry, "mode",
+				       json_object_new_string(config_mode_name(meta->view.mode)));
+		json_object_object_add(entry, "rule",
+				       json_object_new_string(meta->rule[0] ? meta->rule : "default"));
+	}
+	json_object_object_add(entry, "adopted", json_object_new_boolean(meta->view.adopted));
+	json_object_array_add(ctx, entry);
+}
+
 /* Fill the reply to a status request on the control socket. */
 static void control_status(void *ctx, json_object *object)
 {
@@ -208,6 +227,7 @@ static void control_status(void *ctx, json_object *object)
 	uint64_t lost[ENCLAVE_HOOK_MAX] = {0};
 	json_object *ringbuf = json_object_new_object();
 	json_object *sinks = json_object_new_object();
+	json_object *containers;
 
 	json_object_object_add(object, "sequence", json_object_new_uint64(d->sequence));
 	if (loader_read_lost(d->loader, lost) == 0) {
@@ -222,6 +242,9 @@ static void control_status(void *ctx, json_object *object)
 	json_object_object_add(object, "ringbuf", ringbuf);
 	sink_set_status(d->sinks, sinks);
 	json_object_object_add(object, "sinks", sinks);
+	containers = json_object_new_array();
+	container_table_for_each(d->containers, add_container_status, containers);
+	json_object_object_add(object, "containers", containers);
 }
 
 static void on_ringbuf(struct ev_loop *loop, ev_io *watcher, int revents)

@@ -33,7 +33,8 @@ static void usage(FILE *out)
 		"  -a, --action ACTION      an event.action, such as deny or process_exec\n"
 		"  -c, --container PATTERN  a container id or name, with * and ? wildcards\n"
 		"\n"
-		"status prints the counters of enclaved as one JSON line.\n"
+		"status prints the counters of enclaved and the policy of each known\n"
+		"container as one JSON line.\n"
 		"  -s, --socket PATH        the control socket (default %s)\n",
 		ENCLAVECTL_EVENTS_SOCKET, ENCLAVECTL_CONTROL_SOCKET);
 }

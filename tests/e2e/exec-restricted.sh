@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# runc exec, crun exec and podman exec into a container at restricted: the
+# runc exec, crun exec and podman exec into a container at restricted. The
 # runtime's own work of entering the container is not denied, so a harmless
-# command exits 0 with no deny record, and what the exec'd process then does
-# is judged under that container's policy (restricted, chosen by a rule,
-# while the default is baseline): syslog(2) fails with EPERM and the deny
-# record names the container. An exec registers no new container.
+# command exits 0 with no deny record. What the exec'd process then does is
+# judged under that container's policy, restricted by a rule while the
+# default is baseline: syslog(2) fails with EPERM and the deny record names
+# the container. An exec registers no new container, and an exec as
+# another user is not denied either.
 set -eu
 
 . "$ENCLAVE_SRCDIR/tests/e2e/lib.sh"
@@ -23,9 +24,9 @@ match.name = exec-r-podman
 level = restricted'
 enclaved_start "default_level = baseline"
 
-# counts ID: "STARTS|DENIES|DENY_POLICY|DENY_NAME|DENY_HOOK" for container
-# ID: its container_start records and its deny records, with fields of the
-# last deny record; one jq run, because each run costs seconds in the VM.
+# counts ID: "STARTS|DENIES|DENY_POLICY|DENY_NAME|DENY_HOOK", the numbers of
+# container_start and deny records of container ID and fields of its last
+# deny record. It runs jq once, because each run costs seconds in the VM.
 counts() {
 	jq -rs --arg id "$1" '
 		map(select(.container.id == $id)) as $r
@@ -82,6 +83,18 @@ oci_case() {
 	expect_counts "$id" 1 0
 	note "$id: '$1 exec' of a harmless command exits 0, no deny record"
 
+	# The runtime's switch to another user is no change to uid 0, which is
+	# what restricted denies.
+	status=0
+	out=$(oci_runtime "$1" exec --user 1000:1000 "$id" /bin/sh -c 'id -u' < /dev/null 2>&1) ||
+		status=$?
+	[ "$status" -eq 0 ] || fail "$id: '$1 exec --user 1000:1000 $id id -u' exited with $status: $out"
+	[ "$out" = 1000 ] || fail "$id: 'id -u' printed '$out', expected '1000'"
+	wait_record ".container.id == \"$id\" and .event.action == \"process_exit\" and .process.name == \"id\"" > /dev/null ||
+		fail "$id: no process_exit record for id"
+	expect_counts "$id" 1 0
+	note "$id: '$1 exec --user 1000:1000' exits 0, no deny record"
+
 	status=0
 	out=$(oci_exec "$1" "$id" /klogctl 2>&1) || status=$?
 	[ "$status" -eq 1 ] || fail "$id: '$1 exec $id /klogctl' exited with $status, expected 1: $out"
@@ -120,7 +133,7 @@ out=$(podman_cmd exec "$name" dmesg 2>&1) || status=$?
 [ "$status" -eq 1 ] || fail "$name: 'podman exec $name dmesg' exited with $status, expected 1: $out"
 [ "$out" = "dmesg: klogctl: Operation not permitted" ] ||
 	fail "$name: dmesg printed '$out', expected 'dmesg: klogctl: Operation not permitted'"
-# busybox dmesg asks for the buffer size first and then reads it: two calls,
+# busybox dmesg requests the buffer size first and then reads it: two calls,
 # both denied.
 wait_denies "$id" 2 || fail "$name: fewer than 2 deny records for dmesg"
 expect_counts "$id" 1 2 restricted dmesg syslog

@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Path rules judge the path that the kernel resolved, whatever name the
-# process used: symbolic links, "..", "//" and relative names from a working
-# directory inside a denied tree; proc and sysfs by their own paths wherever
-# they are mounted; bind mounts of a denied subtree by the path inside their
-# filesystem; a path longer than 255 bytes by its first 255 bytes; a path
-# deeper than the kernel walks is denied. A rule matches whole components
-# only, and a rule with more components than fit in one walk still matches.
+# process used. The cases cover symbolic links, "..", "//", relative names
+# from a working directory inside a denied tree, /proc/self/root,
+# /proc/self/cwd, and a chroot to a directory above a denied tree. Files of proc and sysfs are judged by their
+# own paths wherever they are mounted, and bind mounts of a denied subtree by
+# the path inside their filesystem. A path longer than 255 bytes is judged by
+# its first 255 bytes, and a path deeper than the kernel walks is denied. A
+# rule matches whole components only, and a rule with more components than
+# fit in one walk still matches.
 #
 # One runc container at baseline runs every case; the container has every
 # capability and no masked or read-only paths, so that enclave, not the
@@ -18,7 +20,7 @@ set -eu
 guest_setup
 . "$ENCLAVE_SRCDIR/tests/e2e/daemon.sh"
 
-# A host directory that the container sees through a bind mount. It is in
+# A host directory that the container gets as a bind mount. It is in
 # the guest's root file system (a tmpfs overlay, discarded at power-off) and
 # not below /tmp, so that the path inside its file system is this path.
 KEYS=/srv/enclave-e2e-keys
@@ -90,6 +92,8 @@ prepare_tree() {
 	mkdir -p "$ROOT/walk$(repeat "$UNRESOLVED_DEPTH" /d)"
 	echo data > "$ROOT/walk$(repeat "$UNRESOLVED_DEPTH" /d)/f"
 	cp "$ACTIONS" "$ROOT/actions"
+	# For a chroot to /etc, where /etc/secret/key is /secret/key.
+	cp "$ACTIONS" "$ROOT/etc/actions"
 }
 
 LONG_DENIED=$(printf '/etc/secret/long/%s' "$NAME" | cut -c 1-255)
@@ -107,6 +111,9 @@ dotdot_proc|deny|file_open|/proc/kcore|fs|/actions read /proc/self/../kcore
 relative_cwd|deny|file_open|/etc/secret/key|-|( cd /etc/secret && /actions read key )
 relative_dotdot|deny|file_open|/etc/secret/key|-|( cd /etc/secret/sub && /actions read ../key )
 relative_sibling|deny|file_open|/etc/secret/key|-|( cd /etc/other && /actions read ../secret/key )
+proc_self_root|deny|file_open|/etc/secret/key|-|/actions read /proc/self/root/etc/secret/key
+proc_self_cwd|deny|file_open|/etc/secret/key|-|( cd /etc/secret && /actions read /proc/self/cwd/key )
+chroot_parent|deny|file_open|/etc/secret/key|-|chroot /etc /actions read /secret/key
 directory_open|deny|file_open|/etc/secret|-|/actions read /etc/secret
 link_out|deny|path_link|/etc/secret/key|-|/actions link /etc/secret/key /tmp/hardlink
 long_denied|deny|file_open|$LONG_DENIED|trunc|$(long_open /etc/secret/long)
@@ -247,8 +254,8 @@ expect_field "$start" .enclave.policy baseline
 
 check_cases
 
-# The same opens from the host are not judged: the host sees the files in
-# the bundle, and no record names a host process.
+# The same files opened from the host, by their paths in the bundle, are not
+# judged: the opens succeed and no record follows.
 before=$(records 'true' | wc -l)
 "$ACTIONS" read "$ROOT/etc/secret/key" > "$WORK/host.out" ||
 	fail "host: reading '$ROOT/etc/secret/key' failed: $(cat "$WORK/host.out")"

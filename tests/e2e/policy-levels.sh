@@ -78,6 +78,13 @@ make_ctl "$WORK/ctl-nest"
 bundle_add_ctl "$WORK/bundle-nest" "$WORK/ctl-nest"
 oci_start runc nest
 top=$(cgroup_dir_of "$(container_pid runc nest)")
+wait_record '.container.id == "nest" and .event.action == "container_start"' > /dev/null ||
+	fail "nest: no container_start record"
+status=$("$ENCLAVE_BUILDDIR/enclavectl" status) || fail "enclavectl status failed"
+expect_field "$status" '.containers[] | select(.id == "nest") | .policy' baseline
+expect_field "$status" '.containers[] | select(.id == "nest") | .mode' enforce
+expect_field "$status" '.containers[] | select(.id == "nest") | .rule' default
+expect_field "$status" '.containers[] | select(.id == "nest") | .adopted' false
 for depth in 3 20; do
 	dir=$top
 	i=0

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# The policy matrix: every action below runs in a runc container under each
-# level, in audit mode and on the host. Each row says what each level must
+# The policy matrix: every action below runs in containers under each level,
+# in audit mode and on the host. Each row states what each level must
 # do: "ok" (the call succeeds, no deny record), "deny" (EPERM and a deny
 # record naming the hook, the object and the container), "errno:N" (the
 # kernel's own error, no record) or "deny:N" (error N and a deny record).
@@ -47,7 +47,7 @@ link|path_link|/locked/l|ok|deny|deny|link /open/f /locked/l
 link_ok|path_link|-|ok|ok|ok|link /open/f /open/l
 rename|path_rename|/locked/x|ok|deny|deny|rename /open/x /locked/x
 rename_ok|path_rename|-|ok|ok|ok|rename /open/y /open/z
-rename_parent|path_rename|/srv|ok|deny|deny|rename /srv /srv2
+rename_parent|path_rename|/moved|ok|deny|deny|rename /moved /moved2
 chmod|path_chmod|/locked/f|ok|deny|deny|chmod /locked/f
 chmod_ok|path_chmod|-|ok|ok|ok|chmod /open/f
 chown|path_chown|/locked/f|ok|deny|deny|chown /locked/f
@@ -91,7 +91,7 @@ echo "$WORK/modprobe" > /proc/sys/kernel/modprobe
 
 # prepare_tree ROOT: the files and directories that the actions touch.
 prepare_tree() {
-	mkdir -p "$1/locked/r" "$1/srv/locked" "$1/open/r" "$1/mnt/m1" "$1/mnt/m2" \
+	mkdir -p "$1/locked/r" "$1/moved/locked" "$1/open/r" "$1/mnt/m1" "$1/mnt/m2" \
 		"$1/mnt/m3" "$1/mnt/m4" "$1/var/run/secrets/kubernetes.io/serviceaccount"
 	for f in locked/f locked/u open/f open/u open/x open/y \
 		var/run/secrets/kubernetes.io/serviceaccount/token; do
@@ -115,7 +115,7 @@ write_plan() {
 
 # run_container RUNTIME ID: run the plan as the entrypoint of a container
 # whose policy comes from a rule on its id (runc and crun) or its name
-# (podman); prints the container id that its records carry.
+# (podman). Prints the container id that its records carry.
 run_container() {
 	mkdir -p "$WORK/out-$2"
 	case $1 in
@@ -227,11 +227,11 @@ modprobe_calls() {
 	fi
 }
 
-# Rules select each container's level and mode by id or by podman name;
-# the default is the strictest, so a rule that fails to match shows.
+# Rules select each container's level and mode by id or by podman name. The
+# default is the strictest, so a rule that fails to match shows.
 ENCLAVED_SECTIONS='[level baseline]
 deny_write = /locked
-deny_write = /srv/locked
+deny_write = /moved/locked
 [rule privileged]
 match.id = *-privileged
 level = privileged

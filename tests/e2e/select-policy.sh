@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Per-container policy selection: [rule] sections match on the container's
-# id, its OCI annotations and (for podman) its name, first match wins; the
-# annotation enclave.policy can tighten a container's level but never
-# relax it. The probe is syslog(2) from the static klogctl as the
+# Per-container policy selection. [rule] sections match on the container's
+# id, its OCI annotations and (for podman) its name, and the first match
+# wins. The annotation enclave.policy can tighten a container's level but
+# never relax it. The probe is syslog(2) from the static klogctl as the
 # entrypoint: allowed at privileged, denied with EPERM at baseline and
 # restricted.
 set -eu
@@ -14,7 +14,7 @@ guest_setup
 trap 'show_records_on_failure $?; enclaved_kill; e2e_cleanup' EXIT
 
 # enclaved reads annotations from the state directories of the runtimes:
-# those of the e2e helpers, and the defaults, which podman's runtimes use.
+# those of the e2e helpers, and the default ones for podman's containers.
 ENCLAVED_DAEMON_CONFIG="runtime_state_dirs = $E2E_DIR/runc-state $E2E_DIR/crun-state /run/runc /run/crun"
 
 ENCLAVED_SECTIONS='[rule sel-privileged]
@@ -102,8 +102,8 @@ annotate() {
 }
 
 # run_case ID OUTCOME POLICY RULE [JQ_FILTER]: probe and check container ID
-# in a subshell, so that one failing case does not hide the others; a
-# failure is listed in $WORK/failed.
+# in a subshell, so that one failing case does not hide the others. A
+# failing case is listed in $WORK/failed.
 run_case() {
 	(
 		probe "$1" "${5:-}"
@@ -125,6 +125,32 @@ run_case sel-annotated allowed privileged sel-tier "$(annotate example.com/tier 
 run_case sel-other-tier denied baseline default "$(annotate example.com/tier untrusted)"
 # A rule's privileged level is tightened by the container's own annotation.
 run_case sel-glob-tight denied restricted sel-glob "$(annotate enclave.policy restricted)"
+
+# held_case RUNTIME ID: the entrypoint waits, stopped, until enclaved has
+# resolved its policy. enclaved is stopped meanwhile, so an entrypoint that
+# ran on would run at the kernel's interim level, restricted, and fail.
+held_case() {
+	make_bundle "$WORK/bundle-$2" "$2" /klogctl
+	cp "$ENCLAVE_BUILDDIR/tests/e2e/klogctl" "$WORK/bundle-$2/rootfs/klogctl"
+	kill -STOP "$ENCLAVED_PID"
+	oci_runtime "$1" run --bundle "$WORK/bundle-$2" "$2" < /dev/null > "$WORK/$2.out" 2>&1 &
+	run_pid=$!
+	sleep 5
+	held=yes
+	kill -0 "$run_pid" 2> /dev/null || held="no, '$1 run' exited"
+	[ ! -s "$WORK/$2.out" ] || held="no, klogctl printed '$(cat "$WORK/$2.out")'"
+	kill -CONT "$ENCLAVED_PID"
+	status=0
+	wait "$run_pid" || status=$?
+	[ "$held" = yes ] || fail "$2: the entrypoint did not wait for enclaved: $held"
+	PROBE_OUT=$(cat "$WORK/$2.out")
+	PROBE_STATUS=$status
+	expect_probe "$2" allowed privileged sel-glob
+	note "$2: the $1 entrypoint waited 5 s for enclaved and then ran at privileged"
+}
+
+(held_case runc sel-glob-held-runc) || echo sel-glob-held-runc >> "$WORK/failed"
+(held_case crun sel-glob-held-crun) || echo sel-glob-held-crun >> "$WORK/failed"
 
 # podman: the rule matches the container's name, read from podman's storage.
 podman_setup
@@ -157,7 +183,7 @@ podman_probe() {
 		fail "podman-other: dmesg exited with $PROBE_STATUS, expected 1: $PROBE_OUT"
 	[ "$PROBE_OUT" = "dmesg: klogctl: Operation not permitted" ] ||
 		fail "podman-other: dmesg printed '$PROBE_OUT', expected 'dmesg: klogctl: Operation not permitted'"
-	# busybox dmesg asks for the buffer size first and then reads it: two
+	# busybox dmesg requests the buffer size first and then reads it: two
 	# calls, both denied.
 	expect_selected "$PROBE_ID" baseline default 2
 	note "podman-other: denied at baseline (default)"
