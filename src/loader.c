@@ -358,9 +358,9 @@ static int attach_all(struct loader *loader)
 }
 
 /*
- * Skip the LSM programs whose hook this kernel lacks (the path hooks need
- * CONFIG_SECURITY_PATH, userns_create came with Linux 6.1), so that the
- * others still load; each skipped hook is logged as not enforced.
+ * Skip the LSM programs whose hook this kernel lacks, so that the others
+ * still load. The path hooks need CONFIG_SECURITY_PATH, and userns_create
+ * came with Linux 6.1. Each skipped hook is logged as not enforced.
  */
 static int skip_missing_hooks(struct enclave_bpf *skel)
 {
