@@ -491,9 +491,9 @@ static int json_sink_write(void *state, const struct enclave_event *event)
 		err = write_lines(sink, event->json, event->json_len);
 		if (!err)
 			err = write_lines(sink, "\n", 1);
+		/* A failed record is counted by the daemon, which sees the error;
+		 * dropped counts only records accepted earlier. */
 		sink->partial_line = err != 0;
-		if (err)
-			sink->dropped++;
 		return err;
 	}
 	if (sink->used == 0)

@@ -439,11 +439,30 @@ void sink_set_status(struct sink_set *set, json_object *object)
 	}
 }
 
+/* Records that the module lost after accepting them (the "dropped" member
+ * of its stats), such as the json sink's buffer after a failed write. */
+static uint64_t module_dropped(const struct sink *sink)
+{
+	char text[1024];
+	json_object *stats, *dropped;
+	uint64_t count = 0;
+
+	if (!sink->ops->stats || sink->ops->stats(sink->state, text, sizeof(text)) < 0)
+		return 0;
+	stats = json_tokener_parse(text);
+	if (stats && json_object_object_get_ex(stats, "dropped", &dropped) &&
+	    json_object_is_type(dropped, json_type_int))
+		count = json_object_get_uint64(dropped);
+	json_object_put(stats);
+	return count;
+}
+
 /*
  * Render a records_dropped report into BUF and EVENT when a sink dropped
  * records since the last report: per sink, records that its full queue
- * rejected and records that it failed to write. Returns 1 when there is a
- * report, 0 when nothing was dropped, or -ENOMEM.
+ * rejected, records that it failed to write, and records that the module
+ * lost after accepting them. Returns 1 when there is a report, 0 when
+ * nothing was dropped, or -ENOMEM.
  */
 int sink_set_render_dropped(struct sink_set *set, uint64_t sequence, int64_t realtime_ns,
 			    struct json_buf *buf, struct enclave_event *event)
@@ -456,7 +475,8 @@ int sink_set_render_dropped(struct sink_set *set, uint64_t sequence, int64_t rea
 		struct pipeline_counters counters;
 
 		pipeline_queue_counters(set->sinks[i].queue, &counters);
-		count += counters.dropped + counters.failed - set->sinks[i].dropped_reported;
+		count += counters.dropped + counters.failed + module_dropped(&set->sinks[i]) -
+			 set->sinks[i].dropped_reported;
 	}
 	if (count == 0)
 		return 0;
@@ -477,13 +497,16 @@ int sink_set_render_dropped(struct sink_set *set, uint64_t sequence, int64_t rea
 		struct pipeline_counters counters;
 		uint64_t sink_total;
 
+		uint64_t lost_in_module = module_dropped(sink);
+
 		pipeline_queue_counters(sink->queue, &counters);
-		sink_total = counters.dropped + counters.failed;
+		sink_total = counters.dropped + counters.failed + lost_in_module;
 		json_object_begin(buf, sink->instance);
 		json_put_u64(buf, "count", sink_total - sink->dropped_reported);
 		json_put_u64(buf, "total", sink_total);
 		json_put_u64(buf, "queue_full", counters.dropped);
 		json_put_u64(buf, "write_failed", counters.failed);
+		json_put_u64(buf, "lost_in_sink", lost_in_module);
 		json_object_end(buf);
 		sink->dropped_reported = sink_total;
 		total += sink_total;
