@@ -730,7 +730,13 @@ static __always_inline int register_container(struct task_struct *task)
 		j.policy = pending;
 		return decide(&j, true);
 	}
-	bpf_send_signal(SIGSTOP);
+	/*
+	 * The signal goes to this thread, not to the process: runc's init is
+	 * a multi-threaded Go program, and another thread could take a
+	 * process-wide stop, which the exec's de_thread() then cancels. A
+	 * thread's own pending signals survive the exec.
+	 */
+	bpf_send_signal_thread(SIGSTOP);
 	emit_container_start(&container, task);
 	return 1;
 }
