@@ -94,9 +94,9 @@ struct enclave_sink_ops {
 	/* Optional, added in ABI version 2. Write the sink's own counters as
 	 * one JSON object, NUL-terminated, into buf of size bytes, and return
 	 * its length or a negative errno (-ENOSPC when it does not fit).
-	 * Called from any thread while the instance works. A member "dropped"
-	 * counts records the sink accepted and then lost; the daemon adds it
-	 * to its in-band records_dropped report. */
+	 * Called from any thread while the instance works. A member "lost"
+	 * counts records the sink accepted and then lost for every reader;
+	 * the daemon adds it to its in-band records_dropped report. */
 	int (*stats)(void *state, char *buf, size_t size);
 };
 

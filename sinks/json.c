@@ -526,7 +526,7 @@ static int json_sink_reopen(void *state)
 static int json_sink_stats(void *state, char *buf, size_t size)
 {
 	struct json_sink *sink = state;
-	int len = snprintf(buf, size, "{\"dropped\":%llu,\"truncations\":%llu,\"rotations\":%llu}",
+	int len = snprintf(buf, size, "{\"lost\":%llu,\"truncations\":%llu,\"rotations\":%llu}",
 			   (unsigned long long)sink->dropped,
 			   (unsigned long long)sink->truncations,
 			   (unsigned long long)sink->rotations);

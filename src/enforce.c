@@ -401,7 +401,8 @@ static int cgroup_of(pid_t pid, char *path, size_t size)
 	return 0;
 }
 
-static pid_t parent_of(pid_t pid)
+/* Read the state letter and the parent of a process from /proc/PID/stat. */
+static pid_t parent_of(pid_t pid, char *state)
 {
 	char file[64], buf[1024];
 	const char *end;
@@ -412,7 +413,7 @@ static pid_t parent_of(pid_t pid)
 		return -1;
 	/* The comm field may contain spaces and parentheses: skip to the last ')'. */
 	end = strrchr(buf, ')');
-	if (!end || sscanf(end + 1, " %*c %d", &ppid) != 1)
+	if (!end || sscanf(end + 1, " %c %d", state, &ppid) != 2)
 		return -1;
 	return ppid;
 }
@@ -489,7 +490,7 @@ static void describe_process(pid_t pid, pid_t ppid, uint64_t cgroup_id, struct e
  * goes into the kernel before its cgroups do, so that no moment passes in
  * which the kernel has the container but not its policy.
  */
-static bool adopt(struct enforcer *e, pid_t pid, pid_t ppid, const char *path)
+static bool adopt(struct enforcer *e, pid_t pid, pid_t ppid, char state, const char *path)
 {
 	struct enclave_rec_container rec = {0};
 	struct enclave_container container = {0};
@@ -542,6 +543,15 @@ static bool adopt(struct enforcer *e, pid_t pid, pid_t ppid, const char *path)
 
 	log_msg(LOG_NOTICE, "container %s: adopted (PID %d), policy %s, %s", meta->id, pid,
 		config_level_name(meta->view.level), config_mode_name(meta->view.mode));
+	/* An entrypoint that an earlier enclaved stopped, and that was never
+	 * continued because that daemon ended first, waits for this one.
+	 * Runtimes pause containers with the cgroup freezer, not with stop
+	 * signals, so a stopped top process is taken to be such an entrypoint. */
+	if (state == 'T') {
+		log_msg(LOG_NOTICE, "container %s: continuing its stopped entrypoint (PID %d)",
+			meta->id, pid);
+		resume(meta, (uint32_t)pid);
+	}
 	e->emit(e->emit_ctx, &rec, sizeof(rec));
 	return true;
 }
@@ -570,13 +580,14 @@ int enforce_adopt(struct enforcer *e)
 		char path[4096], parent_path[4096];
 		ino_t ns = 0, parent_ns = 0;
 		pid_t pid, ppid;
+		char state = '?';
 
 		if (!isdigit((unsigned char)entry->d_name[0]))
 			continue;
 		pid = (pid_t)strtol(entry->d_name, NULL, 10);
 		if (pid <= 1 || mount_ns_of(pid, &ns) || ns == host_ns)
 			continue;
-		ppid = parent_of(pid);
+		ppid = parent_of(pid, &state);
 		if (ppid <= 0 || mount_ns_of(ppid, &parent_ns) || parent_ns != host_ns)
 			continue;
 		if (cgroup_of(pid, path, sizeof(path)) || strcmp(path, "/") == 0)
@@ -584,7 +595,7 @@ int enforce_adopt(struct enforcer *e)
 		if (cgroup_of(ppid, parent_path, sizeof(parent_path)) == 0 &&
 		    strcmp(path, parent_path) == 0)
 			continue;
-		if (adopt(e, pid, ppid, path))
+		if (adopt(e, pid, ppid, state, path))
 			adopted++;
 	}
 	closedir(proc);

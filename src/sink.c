@@ -439,20 +439,20 @@ void sink_set_status(struct sink_set *set, json_object *object)
 	}
 }
 
-/* Records that the module lost after accepting them (the "dropped" member
- * of its stats), such as the json sink's buffer after a failed write. */
+/* Records that the module lost after accepting them (the "lost" member of
+ * its stats), such as the json sink's buffer after a failed write. */
 static uint64_t module_dropped(const struct sink *sink)
 {
 	char text[1024];
-	json_object *stats, *dropped;
+	json_object *stats, *lost;
 	uint64_t count = 0;
 
 	if (!sink->ops->stats || sink->ops->stats(sink->state, text, sizeof(text)) < 0)
 		return 0;
 	stats = json_tokener_parse(text);
-	if (stats && json_object_object_get_ex(stats, "dropped", &dropped) &&
-	    json_object_is_type(dropped, json_type_int))
-		count = json_object_get_uint64(dropped);
+	if (stats && json_object_object_get_ex(stats, "lost", &lost) &&
+	    json_object_is_type(lost, json_type_int))
+		count = json_object_get_uint64(lost);
 	json_object_put(stats);
 	return count;
 }

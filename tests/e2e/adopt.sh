@@ -5,7 +5,8 @@
 # id. From then on their processes are enforced: the entrypoint's own loop,
 # a process exec'd in afterwards, and a process in a sub-cgroup made before
 # enclaved started. Rules apply to adopted containers too. Host processes
-# stay unaffected.
+# stay unaffected. An entrypoint that a killed enclaved left stopped is
+# continued by the next one.
 set -eu
 
 . "$ENCLAVE_SRCDIR/tests/e2e/lib.sh"
@@ -156,7 +157,31 @@ n=$(records '.event.action == "deny" and (.container.id | not)' | wc -l)
 [ "$n" -eq 0 ] || fail "host: $n deny records without a container"
 note "host: syslog(2) allowed"
 
+# An entrypoint that enclaved stopped and never continued, because that
+# daemon died first, is continued by the next one and enforced.
+kill -STOP "$ENCLAVED_PID"
+start_container runc adopt-held
+held_pid=$(container_pid runc adopt-held)
+i=0
+until [ "$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$held_pid/stat")" = T ]; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || fail "adopt-held: the entrypoint (PID $held_pid) is not stopped"
+	sleep 0.1
+done
+kill -KILL "$ENCLAVED_PID"
+wait "$ENCLAVED_PID" 2> /dev/null || true
+ENCLAVED_PID=
+sleep 1
+[ ! -e "$WORK/ctl-adopt-held/loop.out" ] || fail "adopt-held: the entrypoint ran while stopped"
+enclaved_start "default_level = baseline"
+check_adopted adopt-held baseline default
+grep -q "container adopt-held: continuing its stopped entrypoint (PID $held_pid)" "$ENCLAVED_LOG" ||
+	fail "adopt-held: no 'continuing' line in the log"
+wait_loop adopt-held 'errno 1'
+note "an entrypoint left stopped by a daemon that died is continued and enforced"
+
 oci_stop runc adopt-runc
 oci_stop crun adopt-crun
+oci_stop runc adopt-held
 enclaved_stop
 echo "PASS: containers running before enclaved are adopted and enforced"

@@ -17,7 +17,7 @@ CPUS=$(grep -c '^processor' /proc/cpuinfo)
 enclaved_start "default_level = baseline" "log_allowed = file_open" "allowed_rate = $RATE"
 
 make_bundle "$WORK/bundle-allow" allow /bin/sh -c \
-	'i=0; while [ $i -lt 300 ]; do cat /etc/hostname > /dev/null; i=$((i + 1)); done; /bin/mkdir /tmp/d'
+	'i=0; while [ $i -lt 300 ]; do cat /etc/passwd > /dev/null; i=$((i + 1)); done; /bin/mkdir /tmp/d'
 oci_runtime runc run --bundle "$WORK/bundle-allow" allow < /dev/null > "$WORK/allow.log" 2>&1 ||
 	fail "the container failed: $(cat "$WORK/allow.log")"
 wait_record '.container.id == "allow" and .event.action == "container_stop"' > /dev/null ||
@@ -25,12 +25,12 @@ wait_record '.container.id == "allow" and .event.action == "container_stop"' > /
 
 allows=$(records '.container.id == "allow" and .event.action == "allow"')
 n=$(printf '%s\n' "$allows" | grep -c . || true)
-hostname_opens=$(printf '%s\n' "$allows" | jq -c 'select(.enclave.object == "/etc/hostname")' | grep -c . || true)
+passwd_opens=$(printf '%s\n' "$allows" | jq -c 'select(.enclave.object == "/etc/passwd")' | grep -c . || true)
 
 # The burst takes at least a second in the VM, never more than 60.
-[ "$hostname_opens" -ge 1 ] || fail "no allow record for the opens of /etc/hostname"
+[ "$passwd_opens" -ge 1 ] || fail "no allow record for the opens of /etc/passwd"
 [ "$n" -le $((RATE * CPUS * 61)) ] || fail "$n allow records: more than $RATE a second per CPU"
-[ "$hostname_opens" -lt 300 ] || fail "every one of the 300 opens was recorded: no rate limit"
+[ "$passwd_opens" -lt 300 ] || fail "every one of the 300 opens was recorded: no rate limit"
 
 # The kernel's one-second windows start at the first allowed call, so a
 # wall-clock second overlaps at most two of them on each CPU.
@@ -40,7 +40,7 @@ printf '%s\n' "$allows" | jq -r '.["@timestamp"][0:19]' | sort | uniq -c |
 			fail "$count allow records in the second $second, more than two windows of $RATE per CPU"
 	done
 
-record=$(printf '%s\n' "$allows" | jq -c 'select(.enclave.object == "/etc/hostname")' | head -n 1)
+record=$(printf '%s\n' "$allows" | jq -c 'select(.enclave.object == "/etc/passwd")' | head -n 1)
 expect_field "$record" .enclave.hook file_open
 expect_field "$record" .enclave.errno 0
 expect_field "$record" .event.outcome success
@@ -51,4 +51,4 @@ expect_field "$record" .enclave.policy baseline
 	fail "an allowed path_mkdir was recorded although only file_open is logged"
 
 enclaved_stop
-echo "PASS: allow records for file_open only, $hostname_opens of 300 opens, at most $RATE a second per CPU"
+echo "PASS: allow records for file_open only, $passwd_opens of 300 opens, at most $RATE a second per CPU"
