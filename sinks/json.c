@@ -491,7 +491,7 @@ static int json_sink_write(void *state, const struct enclave_event *event)
 		err = write_lines(sink, event->json, event->json_len);
 		if (!err)
 			err = write_lines(sink, "\n", 1);
-		/* A failed record is counted by the daemon, which sees the error;
+		/* The daemon counts a failed record from the returned error, so
 		 * dropped counts only records accepted earlier. */
 		sink->partial_line = err != 0;
 		return err;

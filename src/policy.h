@@ -20,7 +20,7 @@
 #define POLICY_ANNOTATION_MODE	"enclave.mode"
 
 /*
- * What is known about a container. A NULL or empty string is unknown, and
+ * Attributes of a container. A NULL or empty string is unknown, and
  * an unknown attribute matches no glob, not even "*". An annotation that is
  * present with an empty value is known and matches "*".
  */

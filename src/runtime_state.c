@@ -463,7 +463,7 @@ static int runtime_state_read_podman(struct runtime_state *state,
 }
 
 /*
- * Fill *OUT with what the runtimes' state tells about CONTAINER_ID: the
+ * Fill *OUT with the runtimes' state of CONTAINER_ID: the
  * state directories of CONFIG in order, the one named for RUNTIME_COMM
  * first (NULL for no preference), then podman's storage for the name and
  * the image. Returns 0, -ENOENT when no state has the container, -ELOOP
