@@ -4,7 +4,7 @@
  * The formats were read from containers run on Debian 12 with runc 1.1.5,
  * crun 1.8.1 and podman 4.3.1:
  *
- * - runc: STATE_DIR/ID/state.json, whose config.labels array holds
+ * - runc: STATE_DIR/ID/state.json, whose config.labels array contains
  *   "bundle=PATH" and each OCI annotation as "KEY=VALUE".
  * - crun: STATE_DIR/ID/status, whose "bundle" member is the bundle path,
  *   and STATE_DIR/ID/config.json, a copy of the bundle's config.json.
