@@ -143,6 +143,16 @@ struct enclave_path_rule {
 	__u8 pad[5];
 };
 
+/*
+ * Value of the path rule shapes array map, indexed by a key's length: bit b
+ * (of word b / 64) is set when a path rules key of that length ends in the
+ * byte b. The programs look up no other prefixes, because a lookup hashes
+ * the whole key. It may have extra bits, never fewer than the rules need.
+ */
+struct enclave_path_shape {
+	__u64 last_byte[4];
+};
+
 /* Key of the mount types map: a filesystem type name, NUL-padded. The value
  * (__u8) is the lowest level that denies mounting it; a type not in the map
  * is denied from baseline up. */
@@ -174,7 +184,6 @@ struct enclave_task {
 	 * because a task runs one hook at a time, while another task can
 	 * preempt it on the same CPU. */
 	__u64 walk[128];		/* WALK_RING dentries */
-	struct enclave_path_key key;
 	char path[2 * ENCLAVE_PATH_LEN];	/* twice, so that every bounded
 						 * write below the first half fits */
 };

@@ -47,7 +47,13 @@ struct daemon {
 	ev_signal sigterm_watcher;
 	ev_signal sighup_watcher;
 	ev_timer stats_timer;
+	ev_timer drain_timer;
 };
+
+/* Seconds between drains of the ring buffer. Exec, exit and allow records
+ * do not wake enclaved until an eighth of the buffer is pending, so this
+ * is how late they can reach the sinks. */
+#define DRAIN_INTERVAL 0.1
 
 static int64_t clock_ns(clockid_t clock)
 {
@@ -257,6 +263,11 @@ static void on_ringbuf(struct ev_loop *loop, ev_io *watcher, int revents)
 	sink_set_flush(d->sinks);
 }
 
+static void on_drain(struct ev_loop *loop, ev_timer *watcher, int revents)
+{
+	on_ringbuf(loop, &((struct daemon *)watcher->data)->ringbuf_watcher, EV_READ);
+}
+
 static void on_stats(struct ev_loop *loop, ev_timer *watcher, int revents)
 {
 	struct daemon *d = watcher->data;
@@ -369,6 +380,9 @@ static int run_loop(struct daemon *d)
 		      d->config->stats_interval);
 	d->stats_timer.data = d;
 	ev_timer_start(d->loop, &d->stats_timer);
+	ev_timer_init(&d->drain_timer, on_drain, DRAIN_INTERVAL, DRAIN_INTERVAL);
+	d->drain_timer.data = d;
+	ev_timer_start(d->loop, &d->drain_timer);
 
 	watch_signal(d, &d->sigint_watcher, on_stop_signal, SIGINT);
 	watch_signal(d, &d->sigterm_watcher, on_stop_signal, SIGTERM);

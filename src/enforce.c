@@ -126,6 +126,16 @@ int enforce_tables_build(const struct config *config, struct enforce_tables *tab
 		return err;
 	}
 	policy_settings(config, &tables->view.settings);
+	for (size_t i = 0; i < tables->n_path_rules; i++) {
+		const char *key = tables->path_keys[i].path;
+		size_t len = strnlen(key, ENCLAVE_PATH_LEN);
+		unsigned char last;
+
+		if (len == 0 || len == ENCLAVE_PATH_LEN)
+			continue;
+		last = (unsigned char)key[len - 1];
+		tables->view.path_shapes[len].last_byte[last / 64] |= 1ULL << (last % 64);
+	}
 	tables->view.path_keys = tables->path_keys;
 	tables->view.path_rules = tables->path_rules;
 	tables->view.n_path_rules = tables->n_path_rules;

@@ -223,6 +223,35 @@ static int delete_unlisted(struct bpf_map *map, size_t key_size, const void *key
 }
 
 /*
+ * Write the shapes of the path rules keys. The programs look up only the
+ * prefixes that a shape lists, so with widen set the map keeps the shapes
+ * it has as well: between the two writes it lists both the old rules and
+ * the new ones, and no rule in the map is skipped at any moment.
+ */
+static int write_path_shapes(struct bpf_map *map, const struct enclave_path_shape *shapes,
+			     bool widen)
+{
+	for (__u32 len = 0; len < ENCLAVE_PATH_LEN; len++) {
+		struct enclave_path_shape shape = shapes[len];
+		struct enclave_path_shape current;
+
+		if (widen && bpf_map__lookup_elem(map, &len, sizeof(len), &current,
+						  sizeof(current), 0) == 0) {
+			for (size_t i = 0; i < 4; i++)
+				shape.last_byte[i] |= current.last_byte[i];
+		}
+		if (bpf_map__update_elem(map, &len, sizeof(len), &shape, sizeof(shape), 0)) {
+			int err = -errno;
+
+			log_msg(LOG_ERR, "bpf: failed to update map '%s' at %u: %s",
+				bpf_map__name(map), len, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
  * Write the path rules, mount types and settings. New and changed entries
  * go in before stale ones are deleted, so that no rule present in both the
  * old and the new tables is ever missing from the kernel's view.
@@ -233,6 +262,9 @@ int loader_apply_tables(struct loader *loader, const struct loader_tables *table
 	__u32 zero = 0;
 	int err;
 
+	err = write_path_shapes(skel->maps.path_rule_shapes, tables->path_shapes, true);
+	if (err)
+		return err;
 	for (size_t i = 0; i < tables->n_path_rules; i++) {
 		err = update_elem(skel->maps.path_rules, &tables->path_keys[i],
 				  sizeof(tables->path_keys[i]), &tables->path_rules[i],
@@ -247,13 +279,15 @@ int loader_apply_tables(struct loader *loader, const struct loader_tables *table
 		if (err)
 			return err;
 	}
-	err = update_elem(skel->maps.settings, &zero, sizeof(zero), &tables->settings,
-			  sizeof(tables->settings), "the settings");
-	if (err)
-		return err;
-
 	err = delete_unlisted(skel->maps.path_rules, sizeof(struct enclave_path_key),
 			      tables->path_keys, tables->n_path_rules);
+	if (err)
+		return err;
+	err = write_path_shapes(skel->maps.path_rule_shapes, tables->path_shapes, false);
+	if (err)
+		return err;
+	err = update_elem(skel->maps.settings, &zero, sizeof(zero), &tables->settings,
+			  sizeof(tables->settings), "the settings");
 	if (err)
 		return err;
 	return delete_unlisted(skel->maps.fstypes, sizeof(struct enclave_fstype_key),
@@ -415,6 +449,8 @@ static int open_and_load(struct loader *loader, const struct config *config)
 	if (err)
 		return err;
 
+	/* Records that nobody waits for wake enclaved from this fill level. */
+	skel->rodata->wakeup_bytes = config->ringbuf_size / 8;
 	err = bpf_map__set_max_entries(skel->maps.events, config->ringbuf_size);
 	if (err) {
 		log_msg(LOG_ERR, "bpf: failed to size ring buffer to %u bytes: %s",

@@ -22,6 +22,8 @@ struct loader_tables {
 	const uint8_t *fstype_levels;	/* lowest level that denies the type */
 	size_t n_fstypes;
 	struct enclave_settings settings;
+	/* Indexed by key length; see struct enclave_path_shape. */
+	struct enclave_path_shape path_shapes[ENCLAVE_PATH_LEN];
 };
 
 int loader_start(const struct config *config, const struct loader_tables *tables,

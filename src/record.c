@@ -22,6 +22,7 @@ _Static_assert(sizeof(struct enclave_rec_decision) == 664, "decision record layo
 _Static_assert(sizeof(struct enclave_rec_cgroup) == 32, "cgroup record layout");
 _Static_assert(sizeof(struct enclave_container) == 40, "containers map value layout");
 _Static_assert(sizeof(struct enclave_settings) == 16, "settings map value layout");
+_Static_assert(sizeof(struct enclave_path_shape) == 32, "path rule shapes map value layout");
 _Static_assert(sizeof(struct enclave_policy) == 8, "policies map value layout");
 _Static_assert(sizeof(struct enclave_path_rule) == 8, "path rules map value layout");
 
