@@ -439,6 +439,12 @@ void sink_set_status(struct sink_set *set, json_object *object)
 	}
 }
 
+/* Read the queue counters of sink INDEX, counted in configuration order. */
+void sink_set_counters(struct sink_set *set, size_t index, struct pipeline_counters *out)
+{
+	pipeline_queue_counters(set->sinks[index].queue, out);
+}
+
 /* Records that the module lost after accepting them (the "lost" member of
  * its stats), such as the json sink's buffer after a failed write. */
 static uint64_t module_dropped(const struct sink *sink)
