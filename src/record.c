@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,9 @@ _Static_assert(sizeof(struct enclave_container) == 40, "containers map value lay
 _Static_assert(sizeof(struct enclave_settings) == 16, "settings map value layout");
 _Static_assert(sizeof(struct enclave_policy) == 8, "policies map value layout");
 _Static_assert(sizeof(struct enclave_path_rule) == 8, "path rules map value layout");
+
+/* Length of "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ". */
+#define RECORD_TIME_LEN 30
 
 /* Names of the fields whose bytes were not valid UTF-8; see add_string(). */
 #define RECORD_MAX_LOSSY 8
@@ -153,24 +157,91 @@ const char *record_untracked_reason(int64_t reason)
 	return untracked_reasons[reason];
 }
 
-/* Write "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (UTC) and return its length. */
+/* Write VALUE as exactly DIGITS decimal digits, with leading zeros. */
+static void put_digits(char *dst, unsigned long value, unsigned int digits)
+{
+	while (digits--) {
+		dst[digits] = (char)('0' + value % 10);
+		value /= 10;
+	}
+}
+
+/*
+ * Write "YYYY-MM-DDTHH:MM:SS." for SECONDS since the epoch (UTC) into DST.
+ * Days become dates by the proleptic Gregorian calendar's 400-year cycles
+ * of 146097 days, counted from 0000-03-01 so that leap days end a year.
+ * This replaces glibc's gmtime_r(3), which takes a lock and calls tzset on
+ * each call, although UTC needs neither.
+ */
+static void format_date_time(char *dst, int64_t seconds)
+{
+	int64_t days = seconds / 86400, second_of_day = seconds % 86400;
+	int64_t era, day_of_era, year_of_era, day_of_year, month_index, year;
+	unsigned int month, day;
+
+	if (second_of_day < 0) {
+		second_of_day += 86400;
+		days--;
+	}
+	days += 719468;			/* days from 0000-03-01 to 1970-01-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	day_of_era = days - era * 146097;
+	year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+		       day_of_era / 146096) / 365;
+	day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	month_index = (5 * day_of_year + 2) / 153;	/* 0 is March */
+	day = (unsigned int)(day_of_year - (153 * month_index + 2) / 5 + 1);
+	month = (unsigned int)(month_index < 10 ? month_index + 3 : month_index - 9);
+	year = year_of_era + era * 400 + (month <= 2);
+
+	put_digits(dst, (unsigned long)year, 4);
+	dst[4] = '-';
+	put_digits(dst + 5, month, 2);
+	dst[7] = '-';
+	put_digits(dst + 8, day, 2);
+	dst[10] = 'T';
+	put_digits(dst + 11, (unsigned long)(second_of_day / 3600), 2);
+	dst[13] = ':';
+	put_digits(dst + 14, (unsigned long)(second_of_day / 60 % 60), 2);
+	dst[16] = ':';
+	put_digits(dst + 17, (unsigned long)(second_of_day % 60), 2);
+	dst[19] = '.';
+}
+
+/*
+ * Write "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (UTC) and return its length, 30,
+ * as snprintf(3) would: DST gets at most DST_SIZE - 1 bytes and a NUL.
+ * The int64_t nanoseconds of REALTIME_NS span the years 1677 to 2262, so
+ * the year always has 4 digits.
+ */
 size_t record_format_time(char *dst, size_t dst_size, int64_t realtime_ns)
 {
-	time_t seconds = realtime_ns / 1000000000;
+	/* Records come in bursts within one second: its text is kept. */
+	static _Thread_local int64_t cached_seconds = INT64_MIN;
+	static _Thread_local char cached[20];
+	char stamp[RECORD_TIME_LEN + 1];
+	int64_t seconds = realtime_ns / 1000000000;
 	long nanoseconds = realtime_ns % 1000000000;
-	struct tm tm;
-	int n;
+	size_t len = RECORD_TIME_LEN;
 
 	if (nanoseconds < 0) {
 		nanoseconds += 1000000000;
 		seconds -= 1;
 	}
-	if (!gmtime_r(&seconds, &tm))
-		memset(&tm, 0, sizeof(tm));
-	n = snprintf(dst, dst_size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		     tm.tm_hour, tm.tm_min, tm.tm_sec, nanoseconds);
-	return n < 0 ? 0 : (size_t)n;
+	if (seconds != cached_seconds) {
+		format_date_time(cached, seconds);
+		cached_seconds = seconds;
+	}
+	memcpy(stamp, cached, sizeof(cached));
+	put_digits(stamp + 20, (unsigned long)nanoseconds, 9);
+	stamp[29] = 'Z';
+	if (dst_size == 0)
+		return len;
+	if (len > dst_size - 1)
+		len = dst_size - 1;
+	memcpy(dst, stamp, len);
+	dst[len] = '\0';
+	return RECORD_TIME_LEN;
 }
 
 /*
@@ -268,10 +339,25 @@ static void add_exit(struct json_buf *buf, int32_t wait_status)
 		json_put_i64(buf, "exit_code", WEXITSTATUS(wait_status));
 }
 
+/* Write VALUE in decimal, without a NUL, and return its length. */
+static size_t format_u32(char *dst, uint32_t value)
+{
+	char digits[10];
+	size_t len = 0;
+
+	do {
+		digits[sizeof(digits) - ++len] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	memcpy(dst, digits + sizeof(digits) - len, len);
+	return len;
+}
+
 static void add_process(struct record_writer *w, const struct enclave_proc *proc,
 			bool has_exit, int32_t wait_status)
 {
 	char uid[16];
+	size_t uid_len = format_u32(uid, proc->uid);
 
 	json_object_begin(w->buf, "process");
 	json_put_u64(w->buf, "pid", proc->pid);
@@ -290,9 +376,8 @@ static void add_process(struct record_writer *w, const struct enclave_proc *proc
 	json_object_end(w->buf);
 
 	/* ECS makes user.id a keyword, so it is a string. */
-	snprintf(uid, sizeof(uid), "%u", proc->uid);
 	json_object_begin(w->buf, "user");
-	json_put_string(w->buf, "id", uid, strlen(uid));
+	json_put_string(w->buf, "id", uid, uid_len);
 	json_object_end(w->buf);
 }
 
