@@ -363,6 +363,8 @@ static int start(struct daemon *d, const char *config_path)
 			strerror(-ret));
 	else if (ret > 0)
 		log_msg(LOG_NOTICE, "daemon: adopted %d running containers", ret);
+	/* Hand the records of adopted containers to the sinks. */
+	sink_set_flush(d->sinks);
 	return 0;
 }
 

@@ -7,7 +7,6 @@
 #include "config.h"
 #include "enclave-sink.h"
 #include "json.h"
-#include "pipeline.h"
 
 struct sink_set;
 
@@ -17,7 +16,7 @@ void sink_set_write(struct sink_set *set, const struct enclave_event *event);
 void sink_set_flush(struct sink_set *set);
 void sink_set_reopen(struct sink_set *set);
 void sink_set_status(struct sink_set *set, json_object *object);
-void sink_set_counters(struct sink_set *set, size_t index, struct pipeline_counters *out);
+uint64_t sink_set_done(struct sink_set *set, size_t index);
 int sink_set_render_dropped(struct sink_set *set, uint64_t sequence, int64_t realtime_ns,
 			    struct json_buf *buf, struct enclave_event *event);
 void sink_set_close(struct sink_set *set);
