@@ -367,6 +367,51 @@ static bool json_member_begin(struct json_buf *buf, const char *key)
 	return true;
 }
 
+/* Write the comma, if one is due, and KEY, a string literal of KEY_LEN
+ * bytes that need no escaping, as the name of a member. */
+static bool json_member_begin_literal(struct json_buf *buf, const char *key, size_t key_len)
+{
+	uint32_t bit;
+	char *out;
+
+	if (buf->failed)
+		return false;
+	if (buf->depth == 0) {
+		buf->failed = true;
+		return false;
+	}
+	if (!json_reserve(buf, key_len + 4))
+		return false;
+
+	bit = UINT32_C(1) << (buf->depth - 1);
+	out = buf->data + buf->len;
+	if (buf->nonempty & bit)
+		*out++ = ',';
+	buf->nonempty |= bit;
+	*out++ = '"';
+	memcpy(out, key, key_len);
+	out += key_len;
+	*out++ = '"';
+	*out++ = ':';
+	*out = '\0';
+	buf->len = (size_t)(out - buf->data);
+	return true;
+}
+
+/* Write the '{' of an object whose member name, if any, is written. */
+static void json_open_object(struct json_buf *buf)
+{
+	if (buf->depth >= JSON_MAX_DEPTH) {
+		buf->failed = true;
+		return;
+	}
+	if (!json_reserve(buf, 1))
+		return;
+	json_append(buf, "{", 1);
+	buf->depth++;
+	buf->nonempty &= ~(UINT32_C(1) << (buf->depth - 1));
+}
+
 /*
  * Open an object: the top-level one when KEY is NULL, which must be the
  * first thing written after init or reset, otherwise a member named KEY.
@@ -384,16 +429,15 @@ void json_object_begin(struct json_buf *buf, const char *key)
 	} else if (!json_member_begin(buf, key)) {
 		return;
 	}
+	json_open_object(buf);
+}
 
-	if (buf->depth >= JSON_MAX_DEPTH) {
-		buf->failed = true;
-		return;
-	}
-	if (!json_reserve(buf, 1))
-		return;
-	json_append(buf, "{", 1);
-	buf->depth++;
-	buf->nonempty &= ~(UINT32_C(1) << (buf->depth - 1));
+/* Open an object as a member whose name is a string literal; see
+ * JSON_KEY(). */
+void json_object_begin_literal(struct json_buf *buf, const char *key, size_t key_len)
+{
+	if (json_member_begin_literal(buf, key, key_len))
+		json_open_object(buf);
 }
 
 void json_object_end(struct json_buf *buf)
@@ -411,14 +455,10 @@ void json_object_end(struct json_buf *buf)
 }
 
 /* Append VALUE in decimal, with a minus sign when NEGATIVE. */
-static void json_put_number(struct json_buf *buf, const char *key,
-			    uint64_t value, bool negative)
+static void json_append_number(struct json_buf *buf, uint64_t value, bool negative)
 {
 	char digits[21];
 	size_t pos = sizeof(digits);
-
-	if (!json_member_begin(buf, key))
-		return;
 
 	do {
 		digits[--pos] = (char)('0' + value % 10);
@@ -432,28 +472,61 @@ static void json_put_number(struct json_buf *buf, const char *key,
 	json_append(buf, digits + pos, sizeof(digits) - pos);
 }
 
+/* Append VALUE in decimal; the negation is in unsigned arithmetic, so
+ * that INT64_MIN does not overflow. */
+static void json_append_i64(struct json_buf *buf, int64_t value)
+{
+	if (value < 0)
+		json_append_number(buf, UINT64_C(0) - (uint64_t)value, true);
+	else
+		json_append_number(buf, (uint64_t)value, false);
+}
+
+static void json_append_bool(struct json_buf *buf, bool value)
+{
+	const char *text = value ? "true" : "false";
+	size_t len = value ? 4 : 5;
+
+	if (json_reserve(buf, len))
+		json_append(buf, text, len);
+}
+
 void json_put_u64(struct json_buf *buf, const char *key, uint64_t value)
 {
-	json_put_number(buf, key, value, false);
+	if (json_member_begin(buf, key))
+		json_append_number(buf, value, false);
 }
 
 void json_put_i64(struct json_buf *buf, const char *key, int64_t value)
 {
-	/* Negate in unsigned arithmetic so that INT64_MIN does not overflow. */
-	if (value < 0)
-		json_put_number(buf, key, UINT64_C(0) - (uint64_t)value, true);
-	else
-		json_put_number(buf, key, (uint64_t)value, false);
+	if (json_member_begin(buf, key))
+		json_append_i64(buf, value);
 }
 
 void json_put_bool(struct json_buf *buf, const char *key, bool value)
 {
-	const char *text = value ? "true" : "false";
-	size_t len = strlen(text);
+	if (json_member_begin(buf, key))
+		json_append_bool(buf, value);
+}
 
-	if (!json_member_begin(buf, key) || !json_reserve(buf, len))
-		return;
-	json_append(buf, text, len);
+void json_put_u64_literal(struct json_buf *buf, const char *key, size_t key_len,
+			  uint64_t value)
+{
+	if (json_member_begin_literal(buf, key, key_len))
+		json_append_number(buf, value, false);
+}
+
+void json_put_i64_literal(struct json_buf *buf, const char *key, size_t key_len,
+			  int64_t value)
+{
+	if (json_member_begin_literal(buf, key, key_len))
+		json_append_i64(buf, value);
+}
+
+void json_put_bool_literal(struct json_buf *buf, const char *key, size_t key_len, bool value)
+{
+	if (json_member_begin_literal(buf, key, key_len))
+		json_append_bool(buf, value);
 }
 
 /* Write LEN bytes as a string of lowercase hex digits, two per byte. */
@@ -494,6 +567,16 @@ bool json_put_string(struct json_buf *buf, const char *key, const char *value,
 		     size_t len)
 {
 	if (!json_member_begin(buf, key))
+		return false;
+	return json_put_escaped(buf, value, len);
+}
+
+/* json_put_string() for a member whose name is a string literal; see
+ * JSON_KEY(). */
+bool json_put_string_literal(struct json_buf *buf, const char *key, size_t key_len,
+			     const char *value, size_t len)
+{
+	if (!json_member_begin_literal(buf, key, key_len))
 		return false;
 	return json_put_escaped(buf, value, len);
 }
