@@ -454,22 +454,49 @@ void json_object_end(struct json_buf *buf)
 	buf->depth--;
 }
 
-/* Append VALUE in decimal, with a minus sign when NEGATIVE. */
+/* "00" to "99", so that numbers are written two digits at a time. */
+static const char json_digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Return the number of decimal digits of VALUE. */
+static size_t json_count_digits(uint64_t value)
+{
+	size_t n = 1;
+
+	while (value >= 100) {
+		value /= 100;
+		n += 2;
+	}
+	return n + (value >= 10);
+}
+
+/* Append VALUE in decimal, with a minus sign when NEGATIVE, written in
+ * place from its last digit. */
 static void json_append_number(struct json_buf *buf, uint64_t value, bool negative)
 {
-	char digits[21];
-	size_t pos = sizeof(digits);
+	size_t len = json_count_digits(value) + negative;
+	char *out;
 
-	do {
-		digits[--pos] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value != 0);
-	if (negative)
-		digits[--pos] = '-';
-
-	if (!json_reserve(buf, sizeof(digits) - pos))
+	if (!json_reserve(buf, len))
 		return;
-	json_append(buf, digits + pos, sizeof(digits) - pos);
+	out = buf->data + buf->len + len;
+	*out = '\0';
+	while (value >= 100) {
+		out -= 2;
+		memcpy(out, json_digit_pairs + value % 100 * 2, 2);
+		value /= 100;
+	}
+	if (value >= 10) {
+		out -= 2;
+		memcpy(out, json_digit_pairs + value * 2, 2);
+	} else {
+		*--out = (char)('0' + value);
+	}
+	if (negative)
+		*--out = '-';
+	buf->len += len;
 }
 
 /* Append VALUE in decimal; the negation is in unsigned arithmetic, so
