@@ -19,8 +19,9 @@
  * It needs root (BPF_PROG_TEST_RUN of a raw_tp program) and 2 CPUs.
  * NOTE: the rates assume that nothing else runs on CPUs 0 and 1. Another
  * busy process there lowers them, while CPU time per record changes less.
- * The raw rate also depends on the ring buffer's size: on a 2-CPU VM it
- * was about 2.3 M records/s with 4 MiB and 5 to 7 M with 16 MiB.
+ * The raw rate is bounded by the producer, whose speed varied between
+ * invocations and with the ring buffer's size: on a 2-CPU VM the raw rate
+ * was 1.9 to 2.9 M records/s with 4 MiB, and 1.2 to 7.2 M with 16 MiB.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -119,9 +120,9 @@ struct bench_run {
 	_Atomic uint64_t *received;	/* socket mode: lines the subscriber read */
 	pid_t reader;
 	uint64_t window;		/* records allowed in flight */
+	_Atomic bool stop;		/* set to end the producer thread */
 	/* Written by the producer thread. */
 	_Atomic uint64_t produced;
-	_Atomic bool stop;
 	int64_t producer_cpu_ns;
 	int64_t producer_busy_ns;	/* inside BPF_PROG_TEST_RUN */
 	struct rusage producer_usage;

@@ -24,7 +24,7 @@ struct consumer {
 	struct container_table *containers;
 	struct sink_set *sinks;
 	struct json_buf json;		/* the rendered record, reused */
-	uint64_t sequence;		/* of the last record written, from 1 */
+	uint64_t sequence;		/* of the last record numbered, from 1 */
 	int64_t boot_to_realtime_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	uint64_t invalid_records;
 	consumer_container_fn container_started;	/* may be NULL */
