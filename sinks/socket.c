@@ -29,6 +29,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 
 #define SOCKET_MAX_FILTER_LINE	4096	/* bytes of a subscriber's filter line */
 #define SOCKET_MAX_SUBSCRIBERS	1024
+#define SOCKET_SEND_BATCH	64	/* lines per sendmsg(2) */
 
 typedef void (*socket_log_fn)(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -410,31 +412,64 @@ static void socket_read(struct socket_sink *sink, struct socket_subscriber *sub)
 	socket_apply_filter(sink, sub);
 }
 
-/* Send from the subscriber's queue until the socket would block. Returns
- * false when the subscriber is gone. */
+/* Remove the head of the subscriber's queue, which was sent in full. */
+static void socket_retire_head(struct socket_sink *sink, struct socket_subscriber *sub)
+{
+	struct socket_msg *msg = sub->ring[sub->head];
+
+	sub->offset = 0;
+	sub->head = (sub->head + 1) % sink->max_records;
+	sub->length--;
+	sub->bytes -= msg->len;
+	if (msg->event.type != ENCLAVE_EVENT_RECORDS_DROPPED || msg->event.sequence)
+		sub->sent++;
+	socket_msg_put(msg);
+	if (sub->length == 0)
+		socket_announce(sink, sub, 0, 0);
+}
+
+/*
+ * Send from the subscriber's queue until the socket would block. Each
+ * sendmsg(2) takes up to SOCKET_SEND_BATCH queued lines, because a call
+ * per line cost more than the rest of a record's way to a subscriber.
+ * Returns false when the subscriber is gone.
+ */
 static bool socket_send(struct socket_sink *sink, struct socket_subscriber *sub)
 {
-	while (sub->length) {
-		struct socket_msg *msg = sub->ring[sub->head];
-		ssize_t n = send(sub->fd, msg->line + sub->offset, msg->len - sub->offset,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	struct iovec iov[SOCKET_SEND_BATCH];
 
+	while (sub->length) {
+		struct msghdr header = { .msg_iov = iov };
+		size_t n_iov = sub->length < SOCKET_SEND_BATCH ? sub->length : SOCKET_SEND_BATCH;
+		size_t unretired;
+		ssize_t n;
+
+		for (size_t i = 0; i < n_iov; i++) {
+			struct socket_msg *msg = sub->ring[(sub->head + i) % sink->max_records];
+			size_t skip = i == 0 ? sub->offset : 0;
+
+			iov[i].iov_base = msg->line + skip;
+			iov[i].iov_len = msg->len - skip;
+		}
+		header.msg_iovlen = n_iov;
+		n = sendmsg(sub->fd, &header, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return true;
 		if (n < 0)
 			return false;
-		sub->offset += (size_t)n;
-		if (sub->offset < msg->len)
-			continue;
-		sub->offset = 0;
-		sub->head = (sub->head + 1) % sink->max_records;
-		sub->length--;
-		sub->bytes -= msg->len;
-		if (msg->event.type != ENCLAVE_EVENT_RECORDS_DROPPED || msg->event.sequence)
-			sub->sent++;
-		socket_msg_put(msg);
-		if (sub->length == 0)
-			socket_announce(sink, sub, 0, 0);
+
+		/* Retire the lines sent in full; the rest is the head's offset. */
+		unretired = (size_t)n;
+		while (unretired) {
+			size_t rest = sub->ring[sub->head]->len - sub->offset;
+
+			if (unretired < rest) {
+				sub->offset += unretired;
+				break;
+			}
+			unretired -= rest;
+			socket_retire_head(sink, sub);
+		}
 	}
 	return true;
 }

@@ -19,6 +19,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "consumer.h"
 #include "container.h"
 #include "control.h"
 #include "daemon.h"
@@ -35,11 +36,8 @@ struct daemon {
 	struct container_table *containers;
 	struct enforcer enforcer;
 	struct control *control;
-	struct json_buf json;
-	uint64_t sequence;
-	int64_t boot_to_realtime_ns;
+	struct consumer consumer;	/* sequence numbers and the JSON buffer */
 	uint64_t lost_reported[ENCLAVE_HOOK_MAX];
-	uint64_t invalid_records;
 	bool running;			/* start-up finished */
 	struct ev_loop *loop;
 	ev_io ringbuf_watcher;
@@ -63,110 +61,12 @@ static int64_t clock_ns(clockid_t clock)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Kernel records carry CLOCK_BOOTTIME; this offset, refreshed with every
- * loss report, turns it into wall-clock time and follows clock changes. */
-static void update_clock_offset(struct daemon *d)
-{
-	d->boot_to_realtime_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-}
-
-static void report_invalid(struct daemon *d, size_t size)
-{
-	d->invalid_records++;
-	/* Log the first and then every 1000th, so a flood cannot fill the log. */
-	if (d->invalid_records % 1000 == 1)
-		log_msg(LOG_WARNING,
-			"ringbuf: dropped invalid record of %zu bytes (%llu so far); the BPF object and enclaved may be out of step",
-			size, (unsigned long long)d->invalid_records);
-}
-
-/* Copy a kernel string field, which need not be NUL-terminated. */
-static void copy_kernel_string(char *dst, const char *src, size_t size)
-{
-	size_t len = strnlen(src, size - 1);
-
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
-static struct container_meta *container_for(struct daemon *d, int type, const void *data)
-{
-	const struct enclave_rec_container *start = data;
-	const struct enclave_proc *proc = &start->proc;
-	char cgroup_name[ENCLAVE_CGROUP_NAME_LEN];
-	char runtime[ENCLAVE_COMM_LEN];
-
-	/* An untracked container's cgroup is a host cgroup: no metadata. */
-	if (type == ENCLAVE_REC_DECISION &&
-	    ((const struct enclave_rec_decision *)data)->verdict == ENCLAVE_VERDICT_UNTRACKED)
-		return NULL;
-	if (type != ENCLAVE_REC_CONTAINER_START)
-		return container_table_lookup(d->containers, proc->cgroup_id);
-
-	/* An adopted container's metadata is in the table already. */
-	if (start->flags & ENCLAVE_CONTAINER_ADOPTED)
-		return container_table_lookup(d->containers, proc->cgroup_id);
-	copy_kernel_string(cgroup_name, start->cgroup_name, sizeof(cgroup_name));
-	copy_kernel_string(runtime, start->runtime, sizeof(runtime));
-	return container_table_add(d->containers, proc->cgroup_id, cgroup_name, runtime);
-}
-
-/* Drop the metadata of a container when its cgroup goes: records of its
- * last processes may follow container_stop, which the entrypoint's exit
- * triggers. */
-static void forget_cgroup(struct daemon *d, const struct enclave_rec_cgroup *rec)
-{
-	if (rec->cgroup_id == rec->container_id)
-		container_table_remove(d->containers, rec->container_id);
-}
-
-static void warn_untracked(const struct enclave_rec_decision *rec)
-{
-	char comm[LOG_ESCAPE_SIZE(ENCLAVE_COMM_LEN)];
-
-	if (rec->verdict != ENCLAVE_VERDICT_UNTRACKED)
-		return;
-	log_escape(comm, sizeof(comm), rec->proc.comm, strnlen(rec->proc.comm, ENCLAVE_COMM_LEN));
-	log_msg(LOG_WARNING,
-		"container: runtime '%s' (PID %u) started a container that enclaved cannot tell from host processes (%s), so it is not enforced; give each container a cgroup and a mount namespace of its own",
-		comm, rec->proc.pid, record_untracked_reason(rec->arg));
-}
-
-static int handle_record(void *ctx, void *data, size_t size)
+static void start_enforcing(void *ctx, struct container_meta *meta,
+			    const struct enclave_rec_container *rec)
 {
 	struct daemon *d = ctx;
-	struct container_meta *meta;
-	struct record_context rc;
-	struct enclave_event event;
-	int type = record_validate(data, size);
 
-	if (type < 0) {
-		report_invalid(d, size);
-		return 0;
-	}
-
-	if (type == ENCLAVE_REC_CGROUP_REMOVED) {
-		forget_cgroup(d, data);
-		return 0;
-	}
-
-	/* Every other record type has struct enclave_proc after the header. */
-	meta = container_for(d, type, data);
-	if (meta && type == ENCLAVE_REC_CONTAINER_START &&
-	    !(((const struct enclave_rec_container *)data)->flags & ENCLAVE_CONTAINER_ADOPTED))
-		enforce_container_started(&d->enforcer, meta, data);
-	rc.sequence = ++d->sequence;
-	rc.boot_to_realtime_ns = d->boot_to_realtime_ns;
-	rc.container = meta ? &meta->view : NULL;
-	if (record_render(data, size, &rc, &d->json, &event) == 0)
-		sink_set_write(d->sinks, &event);
-	else
-		log_msg(LOG_WARNING, "ringbuf: failed to render record %llu: out of memory",
-			(unsigned long long)rc.sequence);
-
-	if (type == ENCLAVE_REC_DECISION)
-		warn_untracked(data);
-	return 0;
+	enforce_container_started(&d->enforcer, meta, rec);
 }
 
 /* Report records that the kernel could not queue since the last report. */
@@ -190,8 +90,9 @@ static void report_lost(struct daemon *d)
 	log_msg(LOG_WARNING,
 		"ringbuf: %llu records lost because the ring buffer was full; raise ringbuf_size",
 		(unsigned long long)delta);
-	rc.sequence = ++d->sequence;
-	if (record_render_lost(&lost, &rc, clock_ns(CLOCK_REALTIME), &d->json, &event) == 0)
+	rc.sequence = ++d->consumer.sequence;
+	if (record_render_lost(&lost, &rc, clock_ns(CLOCK_REALTIME), &d->consumer.json,
+			       &event) == 0)
 		sink_set_write(d->sinks, &event);
 }
 
@@ -200,10 +101,10 @@ static void report_dropped(struct daemon *d)
 {
 	struct enclave_event event;
 
-	if (sink_set_render_dropped(d->sinks, d->sequence + 1, clock_ns(CLOCK_REALTIME),
-				    &d->json, &event) <= 0)
+	if (sink_set_render_dropped(d->sinks, d->consumer.sequence + 1, clock_ns(CLOCK_REALTIME),
+				    &d->consumer.json, &event) <= 0)
 		return;
-	d->sequence++;
+	d->consumer.sequence++;
 	sink_set_write(d->sinks, &event);
 }
 
@@ -235,7 +136,7 @@ static void control_status(void *ctx, json_object *object)
 	json_object *sinks = json_object_new_object();
 	json_object *containers;
 
-	json_object_object_add(object, "sequence", json_object_new_uint64(d->sequence));
+	json_object_object_add(object, "sequence", json_object_new_uint64(d->consumer.sequence));
 	if (loader_read_lost(d->loader, lost) == 0) {
 		json_object *by_hook = json_object_new_object();
 
@@ -244,7 +145,7 @@ static void control_status(void *ctx, json_object *object)
 					       json_object_new_uint64(lost[hook]));
 		json_object_object_add(ringbuf, "lost", by_hook);
 	}
-	json_object_object_add(ringbuf, "invalid", json_object_new_uint64(d->invalid_records));
+	json_object_object_add(ringbuf, "invalid", json_object_new_uint64(d->consumer.invalid_records));
 	json_object_object_add(object, "ringbuf", ringbuf);
 	sink_set_status(d->sinks, sinks);
 	json_object_object_add(object, "sinks", sinks);
@@ -272,7 +173,7 @@ static void on_stats(struct ev_loop *loop, ev_timer *watcher, int revents)
 {
 	struct daemon *d = watcher->data;
 
-	update_clock_offset(d);
+	consumer_update_clock(&d->consumer);
 	report_lost(d);
 	report_dropped(d);
 	enforce_resume_pending(&d->enforcer);
@@ -410,16 +311,18 @@ static void shut_down(struct daemon *d)
 	loader_stop(d->loader);
 	sink_set_close(d->sinks);
 	container_table_free(d->containers);
-	json_buf_free(&d->json);
+	consumer_free(&d->consumer);
 	if (d->running)
 		log_msg(LOG_NOTICE, "daemon: stopped after %llu records",
-			(unsigned long long)d->sequence);
+			(unsigned long long)d->consumer.sequence);
 	config_free(d->config);
 }
 
 static void emit_record(void *ctx, const void *record, size_t size)
 {
-	handle_record(ctx, (void *)record, size);
+	struct daemon *d = ctx;
+
+	consumer_handle_record(&d->consumer, (void *)record, size);
 }
 
 static int start(struct daemon *d, const char *config_path)
@@ -446,14 +349,19 @@ static int start(struct daemon *d, const char *config_path)
 	ret = sink_set_open(d->config, &d->sinks);
 	if (ret)
 		return ret;
-	update_clock_offset(d);
+	d->consumer.containers = d->containers;
+	d->consumer.sinks = d->sinks;
+	d->consumer.container_started = start_enforcing;
+	d->consumer.container_started_ctx = d;
+	consumer_update_clock(&d->consumer);
 
 	ret = enforce_tables_build(d->config, &tables);
 	if (ret) {
 		log_msg(LOG_ERR, "daemon: failed to build the policy tables: %s", strerror(-ret));
 		return ret;
 	}
-	ret = loader_start(d->config, &tables.view, handle_record, d, &d->loader);
+	ret = loader_start(d->config, &tables.view, consumer_handle_record, &d->consumer,
+			   &d->loader);
 	enforce_tables_free(&tables);
 	if (ret)
 		return ret;
@@ -469,6 +377,8 @@ static int start(struct daemon *d, const char *config_path)
 			strerror(-ret));
 	else if (ret > 0)
 		log_msg(LOG_NOTICE, "daemon: adopted %d running containers", ret);
+	/* Hand the records of adopted containers to the sinks. */
+	sink_set_flush(d->sinks);
 	return 0;
 }
 
@@ -481,7 +391,7 @@ int daemon_run(const char *config_path, bool foreground)
 
 	log_open(true, LOG_NOTICE);
 	signal(SIGPIPE, SIG_IGN);
-	json_buf_init(&d.json);
+	consumer_init(&d.consumer);
 
 	ret = start(&d, config_path);
 	if (ret)

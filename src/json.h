@@ -43,4 +43,23 @@ void json_put_hex(struct json_buf *buf, const char *key, const void *bytes,
 bool json_put_string(struct json_buf *buf, const char *key, const char *value,
 		     size_t len);
 
+/*
+ * The same for a member name that is a string literal, passed as
+ * JSON_KEY("name"): the literal and its length, which the compiler
+ * computes. The name is copied as it is, without the check and escaping of
+ * the functions above, so it must be printable ASCII other than '"' and
+ * '\\'. The "" around NAME make anything but a string literal fail to
+ * compile.
+ */
+#define JSON_KEY(name)	("" name ""), (sizeof(name) - 1)
+
+void json_object_begin_literal(struct json_buf *buf, const char *key, size_t key_len);
+void json_put_u64_literal(struct json_buf *buf, const char *key, size_t key_len,
+			  uint64_t value);
+void json_put_i64_literal(struct json_buf *buf, const char *key, size_t key_len,
+			  int64_t value);
+void json_put_bool_literal(struct json_buf *buf, const char *key, size_t key_len, bool value);
+bool json_put_string_literal(struct json_buf *buf, const char *key, size_t key_len,
+			     const char *value, size_t len);
+
 #endif /* ENCLAVE_JSON_H */

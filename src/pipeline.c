@@ -4,7 +4,12 @@
  * or blocked sink delays only itself. The queue contains copies of rendered
  * records and is bounded by a record count and a byte count. A record that
  * does not fit is dropped and counted. The producer never waits except for
- * the queue's lock, which the worker takes only to pop a record.
+ * the queue's lock, which the worker takes once per batch of records.
+ *
+ * The producer wakes a waiting worker when pipeline_queue_kick() is called,
+ * after a burst of records, or as soon as the queue is a quarter full. Waking
+ * it for each record would cost two context switches and a sink flush per
+ * record whenever the producer and the worker share a CPU.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,8 +39,10 @@ struct pipeline_queue {
 	struct pipeline_record **ring;
 	size_t capacity, head, length;
 	size_t bytes, max_bytes;
+	size_t wake_records, wake_bytes;	/* a quarter of the bounds */
 	bool stop;
 	bool reopen;
+	bool worker_waiting;		/* in pthread_cond_wait, not yet signalled */
 	/* Written by the worker or under the lock, read by status requests. */
 	_Atomic uint64_t queued, dropped, written, failed;
 	/* Used by the worker only. */
@@ -44,11 +51,14 @@ struct pipeline_queue {
 	int64_t last_flush_ms;
 };
 
+/* The coarse clock costs less than the precise one, which matters for a
+ * check after every batch, and its few milliseconds of resolution are
+ * enough for ENCLAVE_SINK_FLUSH_MS. */
 static int64_t pipeline_now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -84,7 +94,9 @@ static struct pipeline_record *pipeline_record_new(const struct enclave_event *e
 	return record;
 }
 
-/* Queue a copy of EVENT, or count it as dropped when the queue is full. */
+/* Queue a copy of EVENT, or count it as dropped when the queue is full.
+ * A waiting worker wakes for it at the next pipeline_queue_kick(), or when
+ * the queue is a quarter full. */
 bool pipeline_queue_push(struct pipeline_queue *queue, const struct enclave_event *event)
 {
 	struct pipeline_record *record = pipeline_record_new(event);
@@ -98,7 +110,11 @@ bool pipeline_queue_push(struct pipeline_queue *queue, const struct enclave_even
 		queue->bytes += record->size;
 		queue->queued++;
 		queued = true;
-		pthread_cond_signal(&queue->wake);
+		if (queue->worker_waiting &&
+		    (queue->length >= queue->wake_records || queue->bytes >= queue->wake_bytes)) {
+			queue->worker_waiting = false;
+			pthread_cond_signal(&queue->wake);
+		}
 	} else {
 		queue->dropped++;
 	}
@@ -106,6 +122,17 @@ bool pipeline_queue_push(struct pipeline_queue *queue, const struct enclave_even
 	if (!queued)
 		free(record);
 	return queued;
+}
+
+/* Wake the worker if it waits while records are queued. */
+void pipeline_queue_kick(struct pipeline_queue *queue)
+{
+	pthread_mutex_lock(&queue->lock);
+	if (queue->worker_waiting && queue->length) {
+		queue->worker_waiting = false;
+		pthread_cond_signal(&queue->wake);
+	}
+	pthread_mutex_unlock(&queue->lock);
 }
 
 static void pipeline_write(struct pipeline_queue *queue, struct pipeline_record *record)
@@ -164,19 +191,48 @@ static void pipeline_reopen(struct pipeline_queue *queue)
 		log_msg(LOG_INFO, "sink: reopened sink '%s'", queue->instance);
 }
 
+/*
+ * Write up to PIPELINE_BATCH records from the head of the queue, without
+ * the lock, then remove them. They count against the queue's bounds until
+ * they are written. Producers only fill slots after the queue's length,
+ * so the slots being written stay untouched. Called with the lock held,
+ * and returns with it held.
+ */
+static void pipeline_write_batch(struct pipeline_queue *queue)
+{
+	size_t n = queue->length < PIPELINE_BATCH ? queue->length : PIPELINE_BATCH;
+	size_t head = queue->head, bytes = 0;
+
+	pthread_mutex_unlock(&queue->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct pipeline_record *record = queue->ring[(head + i) % queue->capacity];
+
+		bytes += record->size;
+		pipeline_write(queue, record);
+	}
+	pthread_mutex_lock(&queue->lock);
+	queue->head = (head + n) % queue->capacity;
+	queue->length -= n;
+	queue->bytes -= bytes;
+}
+
 /* Wait until the next flush is due or the queue has work. */
 static void pipeline_wait(struct pipeline_queue *queue, bool timed)
 {
 	struct timespec deadline;
 	int64_t due_ms;
 
+	queue->worker_waiting = true;
 	if (!timed) {
 		pthread_cond_wait(&queue->wake, &queue->lock);
+		queue->worker_waiting = false;
 		return;
 	}
 	due_ms = queue->last_flush_ms + ENCLAVE_SINK_FLUSH_MS - pipeline_now_ms();
-	if (due_ms <= 0)
+	if (due_ms <= 0) {
+		queue->worker_waiting = false;
 		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += due_ms / 1000;
 	deadline.tv_nsec += (due_ms % 1000) * 1000000;
@@ -185,6 +241,7 @@ static void pipeline_wait(struct pipeline_queue *queue, bool timed)
 		deadline.tv_nsec -= 1000000000;
 	}
 	pthread_cond_timedwait(&queue->wake, &queue->lock, &deadline);
+	queue->worker_waiting = false;
 }
 
 /*
@@ -205,18 +262,13 @@ static void *pipeline_worker(void *arg)
 			pipeline_reopen(queue);
 			unflushed = false;
 		} else if (queue->length) {
-			struct pipeline_record *record = queue->ring[queue->head];
-
-			queue->head = (queue->head + 1) % queue->capacity;
-			queue->length--;
-			queue->bytes -= record->size;
-			pthread_mutex_unlock(&queue->lock);
-			pipeline_write(queue, record);
+			pipeline_write_batch(queue);
 			unflushed = true;
-			if (pipeline_now_ms() - queue->last_flush_ms >= ENCLAVE_SINK_FLUSH_MS) {
-				flush_again = pipeline_flush(queue);
-				unflushed = false;
-			}
+			if (pipeline_now_ms() - queue->last_flush_ms < ENCLAVE_SINK_FLUSH_MS)
+				continue;
+			pthread_mutex_unlock(&queue->lock);
+			flush_again = pipeline_flush(queue);
+			unflushed = false;
 		} else if (queue->stop) {
 			break;
 		} else if (unflushed) {
@@ -262,6 +314,8 @@ int pipeline_queue_start(const char *instance, const struct enclave_sink_ops *op
 	queue->state = state;
 	queue->capacity = max_records;
 	queue->max_bytes = max_bytes;
+	queue->wake_records = max_records / 4 ? max_records / 4 : 1;
+	queue->wake_bytes = max_bytes / 4;
 	queue->last_flush_ms = pipeline_now_ms();
 	pthread_mutex_init(&queue->lock, NULL);
 	pthread_condattr_init(&attr);
@@ -291,6 +345,14 @@ void pipeline_queue_reopen(struct pipeline_queue *queue)
 	queue->reopen = true;
 	pthread_cond_signal(&queue->wake);
 	pthread_mutex_unlock(&queue->lock);
+}
+
+/* Return the records that the queue is done with: written, failed or
+ * dropped. It reads atomic counters only, without the lock, so a thread
+ * may poll it without slowing the producer or the worker. */
+uint64_t pipeline_queue_done(struct pipeline_queue *queue)
+{
+	return queue->written + queue->failed + queue->dropped;
 }
 
 void pipeline_queue_counters(struct pipeline_queue *queue, struct pipeline_counters *out)

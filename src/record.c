@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,9 @@ _Static_assert(sizeof(struct enclave_settings) == 16, "settings map value layout
 _Static_assert(sizeof(struct enclave_path_shape) == 32, "path rule shapes map value layout");
 _Static_assert(sizeof(struct enclave_policy) == 8, "policies map value layout");
 _Static_assert(sizeof(struct enclave_path_rule) == 8, "path rules map value layout");
+
+/* Length of "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ". */
+#define RECORD_TIME_LEN 30
 
 /* Names of the fields whose bytes were not valid UTF-8; see add_string(). */
 #define RECORD_MAX_LOSSY 8
@@ -154,24 +158,91 @@ const char *record_untracked_reason(int64_t reason)
 	return untracked_reasons[reason];
 }
 
-/* Write "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (UTC) and return its length. */
+/* Write VALUE as exactly DIGITS decimal digits, with leading zeros. */
+static void put_digits(char *dst, unsigned long value, unsigned int digits)
+{
+	while (digits--) {
+		dst[digits] = (char)('0' + value % 10);
+		value /= 10;
+	}
+}
+
+/*
+ * Write "YYYY-MM-DDTHH:MM:SS." for SECONDS since the epoch (UTC) into DST.
+ * Days become dates by the proleptic Gregorian calendar's 400-year cycles
+ * of 146097 days, counted from 0000-03-01 so that leap days end a year.
+ * This replaces glibc's gmtime_r(3), which takes a lock and calls tzset on
+ * each call, although UTC needs neither.
+ */
+static void format_date_time(char *dst, int64_t seconds)
+{
+	int64_t days = seconds / 86400, second_of_day = seconds % 86400;
+	int64_t era, day_of_era, year_of_era, day_of_year, month_index, year;
+	unsigned int month, day;
+
+	if (second_of_day < 0) {
+		second_of_day += 86400;
+		days--;
+	}
+	days += 719468;			/* days from 0000-03-01 to 1970-01-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	day_of_era = days - era * 146097;
+	year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+		       day_of_era / 146096) / 365;
+	day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	month_index = (5 * day_of_year + 2) / 153;	/* 0 is March */
+	day = (unsigned int)(day_of_year - (153 * month_index + 2) / 5 + 1);
+	month = (unsigned int)(month_index < 10 ? month_index + 3 : month_index - 9);
+	year = year_of_era + era * 400 + (month <= 2);
+
+	put_digits(dst, (unsigned long)year, 4);
+	dst[4] = '-';
+	put_digits(dst + 5, month, 2);
+	dst[7] = '-';
+	put_digits(dst + 8, day, 2);
+	dst[10] = 'T';
+	put_digits(dst + 11, (unsigned long)(second_of_day / 3600), 2);
+	dst[13] = ':';
+	put_digits(dst + 14, (unsigned long)(second_of_day / 60 % 60), 2);
+	dst[16] = ':';
+	put_digits(dst + 17, (unsigned long)(second_of_day % 60), 2);
+	dst[19] = '.';
+}
+
+/*
+ * Write "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (UTC) and return its length, 30,
+ * as snprintf(3) would: DST gets at most DST_SIZE - 1 bytes and a NUL.
+ * The int64_t nanoseconds of REALTIME_NS span the years 1677 to 2262, so
+ * the year always has 4 digits.
+ */
 size_t record_format_time(char *dst, size_t dst_size, int64_t realtime_ns)
 {
-	time_t seconds = realtime_ns / 1000000000;
+	/* Records come in bursts within one second: its text is kept. */
+	static _Thread_local int64_t cached_seconds = INT64_MIN;
+	static _Thread_local char cached[20];
+	char stamp[RECORD_TIME_LEN + 1];
+	int64_t seconds = realtime_ns / 1000000000;
 	long nanoseconds = realtime_ns % 1000000000;
-	struct tm tm;
-	int n;
+	size_t len = RECORD_TIME_LEN;
 
 	if (nanoseconds < 0) {
 		nanoseconds += 1000000000;
 		seconds -= 1;
 	}
-	if (!gmtime_r(&seconds, &tm))
-		memset(&tm, 0, sizeof(tm));
-	n = snprintf(dst, dst_size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		     tm.tm_hour, tm.tm_min, tm.tm_sec, nanoseconds);
-	return n < 0 ? 0 : (size_t)n;
+	if (seconds != cached_seconds) {
+		format_date_time(cached, seconds);
+		cached_seconds = seconds;
+	}
+	memcpy(stamp, cached, sizeof(cached));
+	put_digits(stamp + 20, (unsigned long)nanoseconds, 9);
+	stamp[29] = 'Z';
+	if (dst_size == 0)
+		return len;
+	if (len > dst_size - 1)
+		len = dst_size - 1;
+	memcpy(dst, stamp, len);
+	dst[len] = '\0';
+	return RECORD_TIME_LEN;
 }
 
 /*
@@ -206,15 +277,15 @@ void record_container_id(const char *cgroup_name, char *id, size_t id_size)
 	id[len] = '\0';
 }
 
-/* Write a kernel string field. Bytes that are not valid UTF-8 come out as
- * U+FFFD, and the field is listed so that its raw bytes go into
- * enclave.raw as hex. */
-static void add_string(struct record_writer *w, const char *key, const char *path,
-		       const char *value, size_t max_len)
+/* Write a kernel string field as the member KEY, passed as JSON_KEY(). Bytes
+ * that are not valid UTF-8 come out as U+FFFD, and the field is listed so
+ * that its raw bytes go into enclave.raw as hex. */
+static void add_string(struct record_writer *w, const char *key, size_t key_len,
+		       const char *path, const char *value, size_t max_len)
 {
 	size_t len = strnlen(value, max_len);
 
-	if (!json_put_string(w->buf, key, value, len))
+	if (!json_put_string_literal(w->buf, key, key_len, value, len))
 		return;
 	if (w->n_lossy < RECORD_MAX_LOSSY) {
 		w->lossy[w->n_lossy] = path;
@@ -227,12 +298,12 @@ static void add_string(struct record_writer *w, const char *key, const char *pat
 static void add_event(struct json_buf *buf, const char *action, const char *outcome,
 		      uint64_t sequence)
 {
-	json_object_begin(buf, "event");
-	json_put_string(buf, "kind", "event", 5);
-	json_put_string(buf, "action", action, strlen(action));
+	json_object_begin_literal(buf, JSON_KEY("event"));
+	json_put_string_literal(buf, JSON_KEY("kind"), "event", 5);
+	json_put_string_literal(buf, JSON_KEY("action"), action, strlen(action));
 	if (outcome)
-		json_put_string(buf, "outcome", outcome, strlen(outcome));
-	json_put_u64(buf, "sequence", sequence);
+		json_put_string_literal(buf, JSON_KEY("outcome"), outcome, strlen(outcome));
+	json_put_u64_literal(buf, JSON_KEY("sequence"), sequence);
 	json_object_end(buf);
 }
 
@@ -241,20 +312,21 @@ static void add_container(struct record_writer *w, const struct record_context *
 {
 	const struct record_container *c = ctx->container;
 
-	json_object_begin(w->buf, "container");
+	json_object_begin_literal(w->buf, JSON_KEY("container"));
 	if (c && c->id)
-		json_put_string(w->buf, "id", c->id, strlen(c->id));
+		json_put_string_literal(w->buf, JSON_KEY("id"), c->id, strlen(c->id));
 	if (c && c->name)
-		json_put_string(w->buf, "name", c->name, strlen(c->name));
+		json_put_string_literal(w->buf, JSON_KEY("name"), c->name, strlen(c->name));
 	if (c && c->image && c->image[0]) {
-		json_object_begin(w->buf, "image");
-		json_put_string(w->buf, "name", c->image, strlen(c->image));
+		json_object_begin_literal(w->buf, JSON_KEY("image"));
+		json_put_string_literal(w->buf, JSON_KEY("name"), c->image, strlen(c->image));
 		json_object_end(w->buf);
 	}
 	if (runtime)
-		add_string(w, "runtime", "container.runtime", runtime, ENCLAVE_COMM_LEN);
+		add_string(w, JSON_KEY("runtime"), "container.runtime", runtime, ENCLAVE_COMM_LEN);
 	else if (c && c->runtime)
-		json_put_string(w->buf, "runtime", c->runtime, strlen(c->runtime));
+		json_put_string_literal(w->buf, JSON_KEY("runtime"), c->runtime,
+					strlen(c->runtime));
 	json_object_end(w->buf);
 }
 
@@ -264,36 +336,50 @@ static void add_container(struct record_writer *w, const struct record_context *
 static void add_exit(struct json_buf *buf, int32_t wait_status)
 {
 	if (WIFSIGNALED(wait_status))
-		json_put_i64(buf, "exit_code", 128 + WTERMSIG(wait_status));
+		json_put_i64_literal(buf, JSON_KEY("exit_code"), 128 + WTERMSIG(wait_status));
 	else
-		json_put_i64(buf, "exit_code", WEXITSTATUS(wait_status));
+		json_put_i64_literal(buf, JSON_KEY("exit_code"), WEXITSTATUS(wait_status));
+}
+
+/* Write VALUE in decimal, without a NUL, and return its length. */
+static size_t format_u32(char *dst, uint32_t value)
+{
+	char digits[10];
+	size_t len = 0;
+
+	do {
+		digits[sizeof(digits) - ++len] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	memcpy(dst, digits + sizeof(digits) - len, len);
+	return len;
 }
 
 static void add_process(struct record_writer *w, const struct enclave_proc *proc,
 			bool has_exit, int32_t wait_status)
 {
 	char uid[16];
+	size_t uid_len = format_u32(uid, proc->uid);
 
-	json_object_begin(w->buf, "process");
-	json_put_u64(w->buf, "pid", proc->pid);
-	json_object_begin(w->buf, "thread");
-	json_put_u64(w->buf, "id", proc->tid);
+	json_object_begin_literal(w->buf, JSON_KEY("process"));
+	json_put_u64_literal(w->buf, JSON_KEY("pid"), proc->pid);
+	json_object_begin_literal(w->buf, JSON_KEY("thread"));
+	json_put_u64_literal(w->buf, JSON_KEY("id"), proc->tid);
 	json_object_end(w->buf);
-	add_string(w, "name", "process.name", proc->comm, sizeof(proc->comm));
+	add_string(w, JSON_KEY("name"), "process.name", proc->comm, sizeof(proc->comm));
 	if (proc->exe[0])
-		add_string(w, "executable", "process.executable", proc->exe,
+		add_string(w, JSON_KEY("executable"), "process.executable", proc->exe,
 			   sizeof(proc->exe));
-	json_object_begin(w->buf, "parent");
-	json_put_u64(w->buf, "pid", proc->ppid);
+	json_object_begin_literal(w->buf, JSON_KEY("parent"));
+	json_put_u64_literal(w->buf, JSON_KEY("pid"), proc->ppid);
 	json_object_end(w->buf);
 	if (has_exit)
 		add_exit(w->buf, wait_status);
 	json_object_end(w->buf);
 
 	/* ECS makes user.id a keyword, so it is a string. */
-	snprintf(uid, sizeof(uid), "%u", proc->uid);
-	json_object_begin(w->buf, "user");
-	json_put_string(w->buf, "id", uid, strlen(uid));
+	json_object_begin_literal(w->buf, JSON_KEY("user"));
+	json_put_string_literal(w->buf, JSON_KEY("id"), uid, uid_len);
 	json_object_end(w->buf);
 }
 
@@ -301,7 +387,7 @@ static void add_process(struct record_writer *w, const struct enclave_proc *proc
 static void add_signal(struct json_buf *buf, int32_t wait_status)
 {
 	if (WIFSIGNALED(wait_status))
-		json_put_i64(buf, "signal", WTERMSIG(wait_status));
+		json_put_i64_literal(buf, JSON_KEY("signal"), WTERMSIG(wait_status));
 }
 
 static void add_policy(struct json_buf *buf, unsigned int level, unsigned int mode)
@@ -309,15 +395,15 @@ static void add_policy(struct json_buf *buf, unsigned int level, unsigned int mo
 	const char *level_name = name_of(level_names, 3, level);
 	const char *mode_name = name_of(mode_names, 2, mode);
 
-	json_put_string(buf, "policy", level_name, strlen(level_name));
-	json_put_string(buf, "mode", mode_name, strlen(mode_name));
+	json_put_string_literal(buf, JSON_KEY("policy"), level_name, strlen(level_name));
+	json_put_string_literal(buf, JSON_KEY("mode"), mode_name, strlen(mode_name));
 }
 
 static void add_raw(struct record_writer *w)
 {
 	if (w->n_lossy == 0)
 		return;
-	json_object_begin(w->buf, "raw");
+	json_object_begin_literal(w->buf, JSON_KEY("raw"));
 	for (unsigned int i = 0; i < w->n_lossy; i++)
 		json_put_hex(w->buf, w->lossy[i], w->lossy_bytes[i], w->lossy_len[i]);
 	json_object_end(w->buf);
@@ -328,9 +414,9 @@ static void add_syslog_type(struct json_buf *buf, int64_t type)
 {
 	const char *name = type >= 0 && type < 11 ? syslog_actions[type] : "unknown";
 
-	json_object_begin(buf, "syslog");
-	json_put_i64(buf, "type", type);
-	json_put_string(buf, "action", name, strlen(name));
+	json_object_begin_literal(buf, JSON_KEY("syslog"));
+	json_put_i64_literal(buf, JSON_KEY("type"), type);
+	json_put_string_literal(buf, JSON_KEY("action"), name, strlen(name));
 	json_object_end(buf);
 }
 
@@ -348,14 +434,14 @@ static void add_object(struct record_writer *w, const struct enclave_rec_decisio
 	switch (rec->hook) {
 	case ENCLAVE_HOOK_SYSLOG:
 		name = rec->arg >= 0 && rec->arg < 11 ? syslog_actions[rec->arg] : "unknown";
-		json_put_string(w->buf, "object", name, strlen(name));
+		json_put_string_literal(w->buf, JSON_KEY("object"), name, strlen(name));
 		return;
 	case ENCLAVE_HOOK_MODULE_REQUEST:
-		add_string(w, "object", "enclave.object", rec->name, sizeof(rec->name));
+		add_string(w, JSON_KEY("object"), "enclave.object", rec->name, sizeof(rec->name));
 		return;
 	case ENCLAVE_HOOK_KERNEL_LOAD_DATA:
 		name = name_of(load_data_ids, 7, (unsigned int)rec->arg);
-		json_put_string(w->buf, "object", name, strlen(name));
+		json_put_string_literal(w->buf, JSON_KEY("object"), name, strlen(name));
 		return;
 	case ENCLAVE_HOOK_TASK_FIX_SETUID:
 		snprintf(text, sizeof(text), "euid %lld", (long long)rec->arg);
@@ -378,10 +464,11 @@ static void add_object(struct record_writer *w, const struct enclave_rec_decisio
 		break;
 	default:
 		if (rec->path[0] || rec->object_flags)
-			add_string(w, "object", "enclave.object", rec->path, sizeof(rec->path));
+			add_string(w, JSON_KEY("object"), "enclave.object", rec->path,
+				   sizeof(rec->path));
 		return;
 	}
-	json_put_string(w->buf, "object", text, strlen(text));
+	json_put_string_literal(w->buf, JSON_KEY("object"), text, strlen(text));
 }
 
 /* Hook-specific fields of a decision beside enclave.object. */
@@ -390,64 +477,64 @@ static void add_hook_fields(struct record_writer *w, const struct enclave_rec_de
 	struct json_buf *buf = w->buf;
 
 	if (rec->object_flags & ENCLAVE_OBJECT_TRUNCATED)
-		json_put_bool(buf, "object_truncated", true);
+		json_put_bool_literal(buf, JSON_KEY("object_truncated"), true);
 	if (rec->object_flags & ENCLAVE_OBJECT_UNRESOLVED)
-		json_put_bool(buf, "object_unresolved", true);
+		json_put_bool_literal(buf, JSON_KEY("object_unresolved"), true);
 	if (rec->object_flags & ENCLAVE_OBJECT_FS_PATH)
-		json_put_bool(buf, "object_filesystem_path", true);
+		json_put_bool_literal(buf, JSON_KEY("object_filesystem_path"), true);
 
 	switch (rec->hook) {
 	case ENCLAVE_HOOK_SYSLOG:
 		add_syslog_type(buf, rec->arg);
 		break;
 	case ENCLAVE_HOOK_FILE_OPEN:
-		json_put_bool(buf, "write", rec->arg != 0);
+		json_put_bool_literal(buf, JSON_KEY("write"), rec->arg != 0);
 		break;
 	case ENCLAVE_HOOK_SB_MOUNT:
 		/* MS_REMOUNT, MS_BIND and MS_MOVE name a source, a new mount its
 		 * filesystem type. */
-		json_object_begin(buf, "mount");
-		json_put_u64(buf, "flags", (uint64_t)rec->arg);
+		json_object_begin_literal(buf, JSON_KEY("mount"));
+		json_put_u64_literal(buf, JSON_KEY("flags"), (uint64_t)rec->arg);
 		if (rec->name[0] && (rec->arg & (32 | 4096 | 8192)))
-			add_string(w, "source", "enclave.mount.source", rec->name,
+			add_string(w, JSON_KEY("source"), "enclave.mount.source", rec->name,
 				   sizeof(rec->name));
 		else if (rec->name[0])
-			add_string(w, "type", "enclave.mount.type", rec->name,
+			add_string(w, JSON_KEY("type"), "enclave.mount.type", rec->name,
 				   sizeof(rec->name));
 		json_object_end(buf);
 		break;
 	case ENCLAVE_HOOK_TASK_FIX_SETUID:
 	case ENCLAVE_HOOK_BPRM_CREDS:
-		json_object_begin(buf, "setuid");
-		json_put_i64(buf, "euid", rec->arg);
-		json_put_i64(buf, "old_euid", rec->arg2);
+		json_object_begin_literal(buf, JSON_KEY("setuid"));
+		json_put_i64_literal(buf, JSON_KEY("euid"), rec->arg);
+		json_put_i64_literal(buf, JSON_KEY("old_euid"), rec->arg2);
 		json_object_end(buf);
 		break;
 	case ENCLAVE_HOOK_PTRACE:
-		json_object_begin(buf, "target");
-		json_put_i64(buf, "pid", rec->arg);
-		add_string(w, "name", "enclave.target.name", rec->name, ENCLAVE_COMM_LEN);
-		json_put_i64(buf, "mode", rec->arg2);
+		json_object_begin_literal(buf, JSON_KEY("target"));
+		json_put_i64_literal(buf, JSON_KEY("pid"), rec->arg);
+		add_string(w, JSON_KEY("name"), "enclave.target.name", rec->name, ENCLAVE_COMM_LEN);
+		json_put_i64_literal(buf, JSON_KEY("mode"), rec->arg2);
 		json_object_end(buf);
 		break;
 	case ENCLAVE_HOOK_BPF:
-		json_object_begin(buf, "bpf");
-		json_put_i64(buf, "cmd", rec->arg);
+		json_object_begin_literal(buf, JSON_KEY("bpf"));
+		json_put_i64_literal(buf, JSON_KEY("cmd"), rec->arg);
 		json_object_end(buf);
 		break;
 	case ENCLAVE_HOOK_KERNEL_READ_FILE:
 	case ENCLAVE_HOOK_KERNEL_LOAD_DATA:
-		json_put_i64(buf, "read_id", rec->arg);
+		json_put_i64_literal(buf, JSON_KEY("read_id"), rec->arg);
 		break;
 	case ENCLAVE_HOOK_SOCKET_CREATE:
-		json_object_begin(buf, "socket");
-		json_put_i64(buf, "family", rec->arg);
-		json_put_i64(buf, "type", rec->arg2);
+		json_object_begin_literal(buf, JSON_KEY("socket"));
+		json_put_i64_literal(buf, JSON_KEY("family"), rec->arg);
+		json_put_i64_literal(buf, JSON_KEY("type"), rec->arg2);
 		json_object_end(buf);
 		break;
 	case ENCLAVE_HOOK_PERF_EVENT_OPEN:
-		json_object_begin(buf, "perf");
-		json_put_i64(buf, "type", rec->arg);
+		json_object_begin_literal(buf, JSON_KEY("perf"));
+		json_put_i64_literal(buf, JSON_KEY("type"), rec->arg);
 		json_object_end(buf);
 		break;
 	default:
@@ -474,22 +561,22 @@ static void render_decision(struct record_writer *w, const struct enclave_rec_de
 	add_container(w, ctx, NULL);
 	add_process(w, &rec->proc, false, 0);
 	if (!untracked && hook_judges_path(rec->hook) && rec->path[0]) {
-		json_object_begin(w->buf, "file");
-		add_string(w, "path", "file.path", rec->path, sizeof(rec->path));
+		json_object_begin_literal(w->buf, JSON_KEY("file"));
+		add_string(w, JSON_KEY("path"), "file.path", rec->path, sizeof(rec->path));
 		json_object_end(w->buf);
 	}
 
-	json_object_begin(w->buf, "enclave");
-	json_put_string(w->buf, "hook", hook, strlen(hook));
+	json_object_begin_literal(w->buf, JSON_KEY("enclave"));
+	json_put_string_literal(w->buf, JSON_KEY("hook"), hook, strlen(hook));
 	if (!untracked) {
 		add_policy(w->buf, rec->level, rec->mode);
-		json_put_i64(w->buf, "errno", rec->error);
+		json_put_i64_literal(w->buf, JSON_KEY("errno"), rec->error);
 		add_object(w, rec);
 		add_hook_fields(w, rec);
 	} else {
 		const char *reason = record_untracked_reason(rec->arg);
 
-		json_put_string(w->buf, "untracked", reason, strlen(reason));
+		json_put_string_literal(w->buf, JSON_KEY("untracked"), reason, strlen(reason));
 	}
 	add_raw(w);
 	json_object_end(w->buf);
@@ -504,19 +591,19 @@ static void render_container(struct record_writer *w, const struct enclave_rec_c
 	add_container(w, ctx, rec->runtime);
 	add_process(w, &rec->proc, stop, rec->exit_code);
 
-	json_object_begin(w->buf, "enclave");
+	json_object_begin_literal(w->buf, JSON_KEY("enclave"));
 	if (ctx->container) {
 		const char *rule = ctx->container->rule ? ctx->container->rule : "default";
 
 		add_policy(w->buf, ctx->container->level, ctx->container->mode);
-		json_put_string(w->buf, "rule", rule, strlen(rule));
+		json_put_string_literal(w->buf, JSON_KEY("rule"), rule, strlen(rule));
 	}
 	if (!stop && ctx->container && ctx->container->adopted)
-		json_put_bool(w->buf, "adopted", true);
+		json_put_bool_literal(w->buf, JSON_KEY("adopted"), true);
 	if (stop)
 		add_signal(w->buf, rec->exit_code);
 	if (!stop)
-		add_string(w, "cgroup", "enclave.cgroup", rec->cgroup_name,
+		add_string(w, JSON_KEY("cgroup"), "enclave.cgroup", rec->cgroup_name,
 			   sizeof(rec->cgroup_name));
 	add_raw(w);
 	json_object_end(w->buf);
@@ -534,7 +621,7 @@ static void render_process(struct record_writer *w, const void *data,
 	add_container(w, ctx, NULL);
 	add_process(w, &exit_rec->proc, is_exit, is_exit ? exit_rec->exit_code : 0);
 	if (w->n_lossy || (is_exit && WIFSIGNALED(exit_rec->exit_code))) {
-		json_object_begin(w->buf, "enclave");
+		json_object_begin_literal(w->buf, JSON_KEY("enclave"));
 		if (is_exit)
 			add_signal(w->buf, exit_rec->exit_code);
 		add_raw(w);
@@ -549,7 +636,7 @@ static void begin_record(struct json_buf *buf, int64_t realtime_ns)
 
 	json_buf_reset(buf);
 	json_object_begin(buf, NULL);
-	json_put_string(buf, "@timestamp", stamp, len);
+	json_put_string_literal(buf, JSON_KEY("@timestamp"), stamp, len);
 }
 
 static int finish_record(struct json_buf *buf, struct enclave_event *event, uint32_t type,
@@ -617,18 +704,18 @@ int record_render_lost(const struct record_lost *lost, const struct record_conte
 
 	begin_record(buf, realtime_ns);
 	add_event(buf, "records_lost", NULL, ctx->sequence);
-	json_object_begin(buf, "enclave");
-	json_object_begin(buf, "lost");
+	json_object_begin_literal(buf, JSON_KEY("enclave"));
+	json_object_begin_literal(buf, JSON_KEY("lost"));
 	for (unsigned int hook = 0; hook < ENCLAVE_HOOK_MAX; hook++) {
 		json_object_begin(buf, record_hook_name(hook));
-		json_put_u64(buf, "count", lost->delta[hook]);
-		json_put_u64(buf, "total", lost->total[hook]);
+		json_put_u64_literal(buf, JSON_KEY("count"), lost->delta[hook]);
+		json_put_u64_literal(buf, JSON_KEY("total"), lost->total[hook]);
 		json_object_end(buf);
 		delta += lost->delta[hook];
 		total += lost->total[hook];
 	}
-	json_put_u64(buf, "count", delta);
-	json_put_u64(buf, "total", total);
+	json_put_u64_literal(buf, JSON_KEY("count"), delta);
+	json_put_u64_literal(buf, JSON_KEY("total"), total);
 	json_object_end(buf);
 	json_object_end(buf);
 	return finish_record(buf, event, ENCLAVE_EVENT_RECORDS_LOST, "records_lost",

@@ -375,9 +375,14 @@ void sink_set_write(struct sink_set *set, const struct enclave_event *event)
 	}
 }
 
-/* The workers flush on their own, when their queue runs empty. */
+/* Hand the records queued since the last call to the sinks' workers. Call
+ * it after each burst of sink_set_write(): the workers take records only
+ * once kicked or once their queue is a quarter full. The workers flush the
+ * sinks on their own, when their queue runs empty. */
 void sink_set_flush(struct sink_set *set)
 {
+	for (size_t i = 0; i < set->n_sinks; i++)
+		pipeline_queue_kick(set->sinks[i].queue);
 }
 
 void sink_set_reopen(struct sink_set *set)
@@ -437,6 +442,13 @@ void sink_set_status(struct sink_set *set, json_object *object)
 		add_module_stats(entry, sink);
 		json_object_object_add(object, sink->instance, entry);
 	}
+}
+
+/* Return the records that the queue of sink INDEX, counted in configuration
+ * order, is done with; see pipeline_queue_done(). */
+uint64_t sink_set_done(struct sink_set *set, size_t index)
+{
+	return pipeline_queue_done(set->sinks[index].queue);
 }
 
 /* Records that the module lost after accepting them (the "lost" member of

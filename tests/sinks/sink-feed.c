@@ -206,14 +206,20 @@ static void feed(struct sink_set *sinks, const struct feed_options *opts)
 			exit(1);
 		}
 		sink_set_write(sinks, &event);
+		sink_set_flush(sinks);
 		while (opts->rate &&
 		       (clock_ns(CLOCK_MONOTONIC) - start) / 1000 < (int64_t)((i + 1) * 1000000 / opts->rate))
 			usleep(500);
 	}
-	/* The drop report that enclaved writes at its stats interval. */
+	/* The drop report that enclaved writes at its stats interval. The
+	 * workers get that long to take the records first, as in enclaved, so
+	 * that the report counts every failed write. */
+	sink_set_flush(sinks);
+	wait_for_queues(sinks);
 	if (sink_set_render_dropped(sinks, opts->count + 1, clock_ns(CLOCK_REALTIME), &buf,
 				    &event) > 0)
 		sink_set_write(sinks, &event);
+	sink_set_flush(sinks);
 	json_buf_free(&buf);
 }
 

@@ -362,6 +362,35 @@ static void test_object_commas(void)
 	json_buf_free(&buf);
 }
 
+static void test_literal_keys(void)
+{
+	struct json_buf buf;
+
+	json_buf_init(&buf);
+	json_object_begin(&buf, NULL);
+	json_put_u64_literal(&buf, JSON_KEY("a"), 1);
+	json_put_bool_literal(&buf, JSON_KEY("b"), true);
+	json_put_bool_literal(&buf, JSON_KEY("c"), false);
+	json_object_begin_literal(&buf, JSON_KEY("d"));
+	json_put_string_literal(&buf, JSON_KEY("e"), "x\"", 2);
+	json_put_i64_literal(&buf, JSON_KEY("f"), INT64_MIN);
+	json_object_end(&buf);
+	json_put_u64(&buf, "g", 2);
+	json_put_string_literal(&buf, JSON_KEY(""), "", 0);
+	json_object_end(&buf);
+	check_object("literal keys write what the other functions write", &buf,
+		     "{\"a\":1,\"b\":true,\"c\":false,"
+		     "\"d\":{\"e\":\"x\\\"\",\"f\":-9223372036854775808},"
+		     "\"g\":2,\"\":\"\"}");
+	json_buf_free(&buf);
+
+	/* A member outside an object is misuse, as with the other functions. */
+	json_buf_init(&buf);
+	json_put_u64_literal(&buf, JSON_KEY("a"), 1);
+	CHECK(json_buf_failed(&buf));
+	json_buf_free(&buf);
+}
+
 static void test_object_nested(void)
 {
 	struct json_buf buf;
@@ -652,6 +681,7 @@ int main(void)
 	test_key_escaping();
 	test_object_empty();
 	test_object_commas();
+	test_literal_keys();
 	test_object_nested();
 	test_numbers();
 	test_hex();
