@@ -279,6 +279,9 @@ struct judgement {
 	__u32 hook;
 	__u8 object_flags;
 	bool has_path;
+	/* The hook may deny for a reason other than the path, so a record
+	 * needs the path the task used even when the path is allowed. */
+	bool names_path;
 };
 
 static __always_inline struct judgement judgement_of(struct enclave_container *container,
@@ -440,7 +443,7 @@ static __always_inline int walk_up(struct enclave_task *t, struct dentry *dentry
 		.task = t,
 		.dentry = (__u64)dentry,
 		.vfsmnt = (__u64)vfsmnt,
-		.mnt_root = (__u64)BPF_CORE_READ(vfsmnt, mnt_root),
+		.mnt_root = (__u64)vfsmnt->mnt_root,
 		.in_sb = in_sb,
 	};
 
@@ -639,13 +642,14 @@ static __always_inline struct enclave_task *walk_storage(void)
  * object is judged by the path the task opened it at and, under a bind
  * mount of a subtree, by the path inside its filesystem. Pseudo filesystems
  * are judged by the path at their usual mount point, wherever they are.
- * When the path cannot be resolved, the access is denied.
+ * When the path cannot be resolved, the access is denied. dentry and
+ * vfsmnt are BTF pointers from the hook's arguments, read with plain loads.
  */
 static __always_inline bool judge_path(struct judgement *j, struct dentry *dentry,
 				       struct vfsmount *vfsmnt, bool write, bool moving)
 {
-	struct super_block *sb = BPF_CORE_READ(dentry, d_sb);
-	unsigned long magic = BPF_CORE_READ(sb, s_magic);
+	struct super_block *sb = dentry->d_sb;
+	unsigned long magic = sb->s_magic;
 	struct enclave_task *t = walk_storage();
 	struct match_ctx m = {
 		.task = t,
@@ -679,7 +683,7 @@ static __always_inline bool judge_path(struct judgement *j, struct dentry *dentr
 	if (m.deny)
 		return true;
 
-	if (BPF_CORE_READ(vfsmnt, mnt_root) == BPF_CORE_READ(sb, s_root))
+	if (vfsmnt->mnt_root == sb->s_root)
 		return false;
 	/* A bind mount of a subtree: judge the filesystem's own path too. */
 	n = walk_up(t, dentry, vfsmnt, true);
@@ -689,12 +693,12 @@ static __always_inline bool judge_path(struct judgement *j, struct dentry *dentr
 	if (m.deny)
 		return true;
 	/*
-	 * Allowed. Only an allow record needs the path the task used: without
-	 * one, the path stays the filesystem's own, flagged as such, which
-	 * spares a third walk on every open in a container whose root is a
-	 * bind mount (runc and crun bundles).
+	 * Allowed by the path. Unless the hook may still deny, or allow
+	 * records are on, no record names the path, so the third walk is
+	 * spared on every open in a container whose root is a bind mount
+	 * (runc and crun bundles).
 	 */
-	if (!allow_logged(j->hook))
+	if (!j->names_path && !allow_logged(j->hook))
 		return false;
 	n = walk_up(t, dentry, vfsmnt, false);
 	m.match = false;
@@ -1060,8 +1064,9 @@ int BPF_PROG(lsm_file_open, struct file *file, int ret)
 	/* file is a BTF pointer: plain loads, no helper calls, on every open. */
 	write = file->f_mode & FMODE_WRITE;
 	j.arg = write;
+	j.names_path = is_kernel_memory_device(file->f_inode);
 	deny = judge_path(&j, file->f_path.dentry, file->f_path.mnt, write, false);
-	if (!deny && is_kernel_memory_device(file->f_inode))
+	if (j.names_path)
 		deny = true;
 	return decide(&j, deny);
 }
@@ -1088,41 +1093,40 @@ static __always_inline int judge_write(__u32 hook, struct dentry *dentry,
 SEC("lsm/path_truncate")
 int BPF_PROG(lsm_path_truncate, const struct path *path, int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_TRUNCATE, BPF_CORE_READ(path, dentry),
-			   BPF_CORE_READ(path, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_TRUNCATE, path->dentry, path->mnt, ret);
 }
 
 SEC("lsm/path_unlink")
 int BPF_PROG(lsm_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_UNLINK, dentry, BPF_CORE_READ(dir, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_UNLINK, dentry, dir->mnt, ret);
 }
 
 SEC("lsm/path_mkdir")
 int BPF_PROG(lsm_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode,
 	     int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_MKDIR, dentry, BPF_CORE_READ(dir, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_MKDIR, dentry, dir->mnt, ret);
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(lsm_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_RMDIR, dentry, BPF_CORE_READ(dir, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_RMDIR, dentry, dir->mnt, ret);
 }
 
 SEC("lsm/path_mknod")
 int BPF_PROG(lsm_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
 	     unsigned int dev, int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_MKNOD, dentry, BPF_CORE_READ(dir, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_MKNOD, dentry, dir->mnt, ret);
 }
 
 SEC("lsm/path_symlink")
 int BPF_PROG(lsm_path_symlink, const struct path *dir, struct dentry *dentry,
 	     const char *old_name, int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_SYMLINK, dentry, BPF_CORE_READ(dir, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_SYMLINK, dentry, dir->mnt, ret);
 }
 
 /* A hard link is judged at both names: it must not open a way into a tree
@@ -1131,7 +1135,7 @@ SEC("lsm/path_link")
 int BPF_PROG(lsm_path_link, struct dentry *old_dentry, const struct path *new_dir,
 	     struct dentry *new_dentry, int ret)
 {
-	struct vfsmount *vfsmnt = BPF_CORE_READ(new_dir, mnt);
+	struct vfsmount *vfsmnt = new_dir->mnt;
 
 	ret = judge_write(ENCLAVE_HOOK_PATH_LINK, old_dentry, vfsmnt, ret);
 	return judge_write(ENCLAVE_HOOK_PATH_LINK, new_dentry, vfsmnt, ret);
@@ -1141,24 +1145,22 @@ SEC("lsm/path_rename")
 int BPF_PROG(lsm_path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
-	ret = judge_change(ENCLAVE_HOOK_PATH_RENAME, old_dentry, BPF_CORE_READ(old_dir, mnt), true,
+	ret = judge_change(ENCLAVE_HOOK_PATH_RENAME, old_dentry, old_dir->mnt, true,
 			   ret);
-	return judge_write(ENCLAVE_HOOK_PATH_RENAME, new_dentry, BPF_CORE_READ(new_dir, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_RENAME, new_dentry, new_dir->mnt, ret);
 }
 
 SEC("lsm/path_chmod")
 int BPF_PROG(lsm_path_chmod, const struct path *path, umode_t mode, int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_CHMOD, BPF_CORE_READ(path, dentry),
-			   BPF_CORE_READ(path, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_CHMOD, path->dentry, path->mnt, ret);
 }
 
 /* kuid_t and kgid_t are structs of one u32, passed as such. */
 SEC("lsm/path_chown")
 int BPF_PROG(lsm_path_chown, const struct path *path, unsigned long uid, unsigned long gid, int ret)
 {
-	return judge_write(ENCLAVE_HOOK_PATH_CHOWN, BPF_CORE_READ(path, dentry),
-			   BPF_CORE_READ(path, mnt), ret);
+	return judge_write(ENCLAVE_HOOK_PATH_CHOWN, path->dentry, path->mnt, ret);
 }
 
 /*
@@ -1184,7 +1186,8 @@ int BPF_PROG(lsm_sb_mount, const char *dev_name, const struct path *path, const 
 	if ((flags & MS_PROPAGATION) && !(flags & (MS_REMOUNT | MS_BIND)))
 		return decide(&j, false);
 
-	judge_path(&j, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), false, false);
+	j.names_path = true;
+	judge_path(&j, path->dentry, path->mnt, false, false);
 	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE)) {
 		j.name = dev_name;
 		return decide(&j, true);
@@ -1206,7 +1209,8 @@ int BPF_PROG(lsm_move_mount, const struct path *from_path, const struct path *to
 	JUDGE_START(ENCLAVE_HOOK_MOVE_MOUNT, ret);
 	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED)
 		return decide(&j, false);
-	judge_path(&j, BPF_CORE_READ(to_path, dentry), BPF_CORE_READ(to_path, mnt), false, false);
+	j.names_path = true;
+	judge_path(&j, to_path->dentry, to_path->mnt, false, false);
 	return decide(&j, true);
 }
 
@@ -1241,7 +1245,8 @@ int BPF_PROG(lsm_bprm_creds_from_file, struct linux_binprm *bprm, struct file *f
 		return decide(&j, false);
 	j.arg = BPF_CORE_READ(new, euid.val);
 	j.arg2 = BPF_CORE_READ(old, euid.val);
-	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false, false);
+	j.names_path = true;
+	judge_path(&j, file->f_path.dentry, file->f_path.mnt, false, false);
 	return decide(&j, gains_root(new, old));
 }
 
@@ -1300,7 +1305,8 @@ int BPF_PROG(lsm_kernel_read_file, struct file *file, enum kernel_read_file_id i
 	j.arg = id;
 	if (j.policy.level == ENCLAVE_LEVEL_PRIVILEGED || !kernel_code)
 		return decide(&j, false);
-	judge_path(&j, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), false, false);
+	j.names_path = true;
+	judge_path(&j, file->f_path.dentry, file->f_path.mnt, false, false);
 	return decide(&j, true);
 }
 
