@@ -934,7 +934,13 @@ static int parse_options(int argc, char **argv, struct bench_options *opts)
 		case 'r': opts->runs = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'b': opts->batch = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'm': opts->only_mode = parse_mode(optarg); break;
-		case 'R': opts->ringbuf_size = (uint32_t)strtoul(optarg, NULL, 10) << 20; break;
+		case 'R': {
+			unsigned long mib = strtoul(optarg, NULL, 10);
+
+			/* Out of range becomes 0, which the check below rejects. */
+			opts->ringbuf_size = mib >= 1 && mib <= 1024 ? (uint32_t)mib << 20 : 0;
+			break;
+		}
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}

@@ -157,21 +157,45 @@ static __always_inline void count_lost(__u32 hook)
 		__sync_fetch_and_add(count, 1);
 }
 
+/* Set when a record went into the ring buffer without a wake-up. */
+__u32 unwoken_records;
+
 /*
- * Submit a record that nobody waits for: exec, exit, container stop, cgroup
- * removal and allow records. It does not wake enclaved, because a wake-up
- * costs more than the record, and enclaved drains the buffer every 100 ms
- * anyway. Once wakeup_bytes are pending every record wakes it, so that a
- * burst does not wait for the timer. Container starts and deny and audit
- * records use bpf_ringbuf_submit(rec, 0), which wakes enclaved whenever it
- * has caught up with the buffer.
+ * Submit a record that no process waits for: exec, exit, container stop,
+ * cgroup removal and allow records. It does not wake enclaved, because a
+ * wake-up costs more than the record, and enclaved drains the buffer every
+ * 100 ms anyway. Once wakeup_bytes are pending every record wakes it, so
+ * that a burst does not wait for the timer.
  */
 static __always_inline void submit_batched(void *rec)
 {
 	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	bpf_ringbuf_submit(rec, pending >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
-							  BPF_RB_NO_WAKEUP);
+	if (pending >= wakeup_bytes) {
+		bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+		return;
+	}
+	/* Test first: a store from every CPU would bounce the cache line. */
+	if (!unwoken_records)
+		unwoken_records = 1;
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+}
+
+/*
+ * Submit a record that enclaved acts on or that operators watch for:
+ * container starts (the entrypoint waits for its policy), denies, audits
+ * and untracked containers. Without a flag the kernel wakes enclaved only
+ * when this record is the first unread one, which an earlier batched
+ * record prevents, so after one the wake-up is forced.
+ */
+static __always_inline void submit_urgent(void *rec)
+{
+	if (unwoken_records) {
+		unwoken_records = 0;
+		bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+		return;
+	}
+	bpf_ringbuf_submit(rec, 0);
 }
 
 /* Reserve a record and fill its header; a full buffer is counted. */
@@ -296,7 +320,7 @@ static __always_inline struct judgement judgement_of(struct enclave_container *c
 	return j;
 }
 
-/* Whether the configuration asks for allow records of hook. */
+/* Whether the configuration requests allow records of hook. */
 static __always_inline bool allow_logged(__u32 hook)
 {
 	struct enclave_settings *config;
@@ -369,7 +393,7 @@ static __always_inline int decide(struct judgement *j, bool deny)
 	if (verdict == ENCLAVE_VERDICT_ALLOW)
 		submit_batched(rec);
 	else
-		bpf_ringbuf_submit(rec, 0);
+		submit_urgent(rec);
 	return error;
 }
 
@@ -618,8 +642,10 @@ static __always_inline __u8 build_path(struct match_ctx *m, int n, unsigned long
 		off = ENCLAVE_PATH_LEN - 1;
 	}
 	if (off <= 0) {
+		/* The root itself. No rule is for "/", but match it as before. */
 		t->path[0] = '/';
 		off = 1;
+		match_prefix(m, off, true);
 	}
 	t->path[off & (ENCLAVE_PATH_LEN - 1)] = '\0';
 	t->path[ENCLAVE_PATH_LEN - 1] = '\0';
@@ -735,7 +761,7 @@ static __always_inline void emit_container_start(struct enclave_container *conta
 	__builtin_memcpy(rec->runtime, container->runtime, sizeof(rec->runtime));
 	name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
 	bpf_probe_read_kernel_str(rec->cgroup_name, sizeof(rec->cgroup_name), name);
-	bpf_ringbuf_submit(rec, 0);
+	submit_urgent(rec);
 }
 
 /* Record that a container starts untracked, so that it is not silent. */
@@ -755,7 +781,7 @@ static __always_inline void report_untracked(struct task_struct *task, __u64 cgr
 	rec->hook = ENCLAVE_HOOK_BPRM_CHECK;
 	rec->verdict = ENCLAVE_VERDICT_UNTRACKED;
 	rec->mode = ENCLAVE_MODE_AUDIT;
-	bpf_ringbuf_submit(rec, 0);
+	submit_urgent(rec);
 }
 
 /*

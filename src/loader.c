@@ -224,8 +224,8 @@ static int delete_unlisted(struct bpf_map *map, size_t key_size, const void *key
 
 /*
  * Write the shapes of the path rules keys. The programs look up only the
- * prefixes that a shape lists, so with widen set the map keeps the shapes
- * it has as well: between the two writes it lists both the old rules and
+ * prefixes that a shape lists. With widen set, the map keeps the shapes it
+ * has as well, so between the two writes it lists both the old rules and
  * the new ones, and no rule in the map is skipped at any moment.
  */
 static int write_path_shapes(struct bpf_map *map, const struct enclave_path_shape *shapes,
@@ -449,7 +449,7 @@ static int open_and_load(struct loader *loader, const struct config *config)
 	if (err)
 		return err;
 
-	/* Records that nobody waits for wake enclaved from this fill level. */
+	/* Exec, exit and allow records wake enclaved from this fill level. */
 	skel->rodata->wakeup_bytes = config->ringbuf_size / 8;
 	err = bpf_map__set_max_entries(skel->maps.events, config->ringbuf_size);
 	if (err) {
