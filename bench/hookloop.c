@@ -153,8 +153,8 @@ static void write_file(const char *path, const char *text)
 }
 
 /*
- * Start one synthetic container: what runc's init does as far as enclaved
- * sees it. The child moves into a cgroup of its own and a mount namespace
+ * Start one synthetic container, doing what runc's init does as far as
+ * enclaved can observe. The child moves into a cgroup of its own and a mount namespace
  * of its own, takes runc's init comm and execs the entrypoint, which
  * enclaved registers as a container.
  */

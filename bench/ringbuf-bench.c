@@ -20,7 +20,7 @@
  * NOTE: the rates assume that nothing else runs on CPUs 0 and 1. Another
  * busy process there lowers them, while CPU time per record changes less.
  * The raw rate is bounded by the producer, whose speed varied between
- * invocations and with the ring buffer's size: on a 2-CPU VM the raw rate
+ * invocations and with the ring buffer's size. On a 2-CPU VM the raw rate
  * was 1.9 to 2.9 M records/s with 4 MiB, and 1.2 to 7.2 M with 16 MiB.
  */
 #define _GNU_SOURCE
@@ -341,7 +341,7 @@ static void *producer_thread(void *arg)
 	uint64_t produced = 0;
 	int64_t start_ns;
 
-	/* A name of its own tells its samples apart in perf and top. */
+	/* A thread name of its own separates its samples in perf and top. */
 	pthread_setname_np(pthread_self(), "bench-producer");
 
 	while (!atomic_load_explicit(&run->stop, memory_order_relaxed)) {
@@ -462,7 +462,7 @@ static uint64_t ringbuf_records(uint32_t size)
 
 /*
  * Set the window: the ring buffer, the queue with its default bounds, and
- * the socket sink's default subscriber queue. The queue also holds the
+ * the socket sink's default subscriber queue. The queue also contains the
  * batch being written, which the sink already counts as written. The byte
  * bounds count each record with 512 bytes to spare for the copies' headers
  * and ids.
